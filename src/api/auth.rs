@@ -1,0 +1,104 @@
+//! Who is calling: the bearer key, looked up by its hash, gives a tenant and a role.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::header;
+use axum::http::request::Parts;
+
+use super::problem::{ApiError, ApiResult};
+use super::AppState;
+use crate::domain::auth::{key_hash, Role};
+use crate::store::{KeyRecord, Store};
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub tenant: String,
+    pub key_id: String,
+    pub role: Role,
+}
+
+impl Caller {
+    pub fn require(&self, needed: Role) -> ApiResult<()> {
+        if self.role.allows(needed) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!(
+                "this call needs the {needed} role; the key has {}",
+                self.role
+            )))
+        }
+    }
+}
+
+/// Known keys by hash, so a busy key is not looked up on every request. Entries expire so
+/// that a removed key stops working within the TTL; unknown hashes are never cached.
+pub struct KeyCache {
+    ttl: Duration,
+    entries: RwLock<HashMap<String, (KeyRecord, Instant)>>,
+}
+
+impl KeyCache {
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            entries: RwLock::new(HashMap::new()),
+        }
+    }
+
+    async fn lookup(&self, store: &Store, hash: String) -> ApiResult<Option<KeyRecord>> {
+        if let Some((record, at)) = self.entries.read().expect("key cache lock").get(&hash) {
+            if at.elapsed() < self.ttl {
+                return Ok(Some(record.clone()));
+            }
+        }
+        let found = store.find_key(&hash).await?;
+        let mut entries = self.entries.write().expect("key cache lock");
+        match &found {
+            Some(record) => {
+                entries.insert(hash, (record.clone(), Instant::now()));
+            }
+            None => {
+                entries.remove(&hash);
+            }
+        }
+        Ok(found)
+    }
+}
+
+impl<S> FromRequestParts<S> for Caller
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let app = AppState::from_ref(state);
+        let header = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <api key>"))?;
+        let key = header
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <api key>"))?;
+        let record = app
+            .keys
+            .lookup(&app.store, key_hash(key))
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("the API key is not valid"))?;
+        let role = record.role.parse::<Role>().map_err(ApiError::internal)?;
+        Ok(Caller {
+            tenant: record.tenant,
+            key_id: record.id,
+            role,
+        })
+    }
+}

@@ -1,0 +1,90 @@
+//! `GET`/`PUT /v1/catalog`: the tenant's catalog, admin only, replaced whole.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::Json;
+
+use super::auth::Caller;
+use super::body::{decode, JsonBody};
+use super::idempotency::{self, Success};
+use super::problem::{ApiError, ApiResult, Problem};
+use super::AppState;
+use crate::domain::auth::Role;
+use crate::domain::catalog::Catalog;
+use crate::store::{now_micros, Rejection, WriteOp, Written};
+
+/// The tenant's catalog (the built-in default until one is stored).
+#[utoipa::path(
+    get, path = "/v1/catalog", tag = "catalog",
+    responses((status = 200, body = Catalog), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = []))
+)]
+pub async fn get(State(app): State<AppState>, caller: Caller) -> ApiResult<Json<Catalog>> {
+    caller.require(Role::Admin)?;
+    let (_, rules) = app.catalogs.get(&app.store, &caller.tenant).await?;
+    Ok(Json(rules.document().clone()))
+}
+
+/// Replace the catalog. The document is validated as a whole; every inconsistency is listed.
+#[utoipa::path(
+    put, path = "/v1/catalog", tag = "catalog",
+    request_body = Catalog,
+    responses(
+        (status = 200, description = "Stored as the next version", body = Catalog),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, description = "Inconsistent catalog; errors name each field", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn put(
+    State(app): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: JsonBody,
+) -> ApiResult<Response> {
+    caller.require(Role::Admin)?;
+    let limits = &app.config.limits;
+    let claim = idempotency::claim(
+        &headers,
+        Some(&body.value),
+        "PUT",
+        "/v1/catalog",
+        limits.idempotency_key_chars,
+    )?;
+    // `requestId` rides beside the document, which itself has no such member.
+    let mut document = body.value.clone();
+    if let Some(members) = document.as_object_mut() {
+        members.remove("requestId");
+    }
+    let catalog: Catalog = decode(&document)?;
+    let document = serde_json::to_string(&catalog).map_err(ApiError::internal)?;
+    let (op, refused) = match catalog.clone().validate(limits) {
+        Ok(_) => (
+            WriteOp::PutCatalog {
+                document,
+                at: now_micros(),
+            },
+            None,
+        ),
+        Err(errors) if claim.is_none() => return Err(ApiError::fields(errors)),
+        Err(errors) => (WriteOp::Refuse(Rejection::Refused), Some(errors)),
+    };
+    let tenant = caller.tenant.clone();
+    let render = idempotency::render(refused, move |written| match written {
+        Written::Catalog { version } => Ok(Success {
+            status: StatusCode::OK,
+            location: None,
+            event: Some((
+                "catalog.updated".into(),
+                "catalog".into(),
+                format!("{tenant}@{version}"),
+            )),
+            body: serde_json::to_vec(&catalog).map_err(ApiError::internal)?,
+        }),
+        _ => Err(ApiError::internal("a catalog write produced no catalog")),
+    });
+    let response = app.write(&caller, claim, op, render).await;
+    app.catalogs.forget(&caller.tenant);
+    response
+}

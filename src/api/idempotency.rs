@@ -1,0 +1,168 @@
+//! Exactly-once writes. A request names its key with `requestId` in the body or an
+//! `Idempotency-Key` header; the key is scoped to the tenant and path and claimed in the
+//! same transaction as the work, with the first answer — errors included — kept for retries.
+
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::auth::Caller;
+use super::problem::{rejection_errors, ApiError, ApiResult, PROBLEM_JSON};
+use super::AppState;
+use crate::domain::{FieldCode, FieldErrors};
+use crate::store::{
+    now_micros, Claim, EventRow, Executed, Outcome, Render, Rendered, StoredAnswer, WriteCtx,
+    WriteOp, Written,
+};
+
+pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+
+/// The key a request carries, if any: the header wins over the body's `requestId`.
+pub fn claim(
+    headers: &HeaderMap,
+    body: Option<&Value>,
+    method: &str,
+    path: &str,
+    max_chars: usize,
+) -> ApiResult<Option<Claim>> {
+    let (field, key) = match headers.get(&IDEMPOTENCY_KEY) {
+        Some(value) => (
+            "Idempotency-Key",
+            value
+                .to_str()
+                .map_err(|_| ApiError::malformed("Idempotency-Key must be visible ASCII"))?
+                .to_owned(),
+        ),
+        None => match body
+            .and_then(|b| b.get("requestId"))
+            .and_then(Value::as_str)
+        {
+            Some(id) => ("requestId", id.to_owned()),
+            None => return Ok(None),
+        },
+    };
+    if key.is_empty() {
+        return Err(ApiError::fields(FieldErrors::one(
+            field,
+            FieldCode::Required,
+            "an idempotency key must not be empty",
+        )));
+    }
+    if key.chars().count() > max_chars {
+        return Err(ApiError::fields(FieldErrors::one(
+            field,
+            FieldCode::TooLong,
+            format!("an idempotency key is at most {max_chars} characters"),
+        )));
+    }
+    // serde_json keeps object members sorted, so equal JSON bodies print the same.
+    let canonical = body.map(|b| b.to_string()).unwrap_or_default();
+    let mut hash = Sha256::new();
+    for part in [method, "\n", path, "\n", &canonical] {
+        hash.update(part.as_bytes());
+    }
+    Ok(Some(Claim {
+        scope: path.to_owned(),
+        key,
+        fingerprint: hex::encode(hash.finalize()),
+    }))
+}
+
+/// A successful answer: status, JSON body, optional `Location`, and the event it records.
+pub struct Success {
+    pub status: StatusCode,
+    /// The answer's JSON, serialised from the response type so its field order is kept.
+    pub body: Vec<u8>,
+    pub location: Option<String>,
+    pub event: Option<(String, String, String)>,
+}
+
+/// Builds the render step: the answer for the outcome, and the event a success records.
+/// `refused` holds the problems found before the store, when the request broke a rule.
+pub fn render(
+    refused: Option<FieldErrors>,
+    success: impl FnOnce(&Written) -> Result<Success, ApiError> + Send + 'static,
+) -> Render {
+    Box::new(move |outcome: &Outcome| {
+        let result = match outcome {
+            Ok(written) => success(written),
+            Err(rejection) => {
+                let mut errors = refused.unwrap_or_default();
+                errors.extend(rejection_errors(rejection));
+                Err(ApiError::fields(errors))
+            }
+        };
+        match result {
+            Ok(ok) => {
+                let body = ok.body;
+                let event = ok.event.map(|(event_type, entity, entity_id)| EventRow {
+                    event_type,
+                    entity,
+                    entity_id,
+                    data: String::from_utf8_lossy(&body).into_owned(),
+                });
+                Rendered {
+                    answer: StoredAnswer {
+                        status: ok.status.as_u16(),
+                        body,
+                        location: ok.location,
+                    },
+                    event,
+                }
+            }
+            Err(problem) => Rendered {
+                answer: StoredAnswer {
+                    status: problem.status().as_u16(),
+                    body: problem.body(),
+                    location: None,
+                },
+                event: None,
+            },
+        }
+    })
+}
+
+fn answer_response(answer: StoredAnswer, replayed: bool) -> Response {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let content_type = if status.is_success() {
+        "application/json"
+    } else {
+        PROBLEM_JSON
+    };
+    let mut response = (status, answer.body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Some(location) = answer.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        headers.insert(header::LOCATION, location);
+    }
+    if replayed {
+        headers.insert(REPLAYED, HeaderValue::from_static("true"));
+    }
+    response
+}
+
+impl AppState {
+    /// Runs one write for the caller: claims the key, writes, and answers — or replays.
+    pub async fn write(
+        &self,
+        caller: &Caller,
+        claim: Option<Claim>,
+        op: WriteOp,
+        render: Render,
+    ) -> ApiResult<Response> {
+        let ctx = WriteCtx {
+            tenant: caller.tenant.clone(),
+            actor: caller.key_id.clone(),
+            claim,
+            at: now_micros(),
+        };
+        match self.store.execute(ctx, op, render).await? {
+            Executed::Fresh(answer) => Ok(answer_response(answer, false)),
+            Executed::Replayed(answer) => Ok(answer_response(answer, true)),
+            Executed::KeyReused => Err(ApiError::key_reused()),
+            Executed::InProgress => Err(ApiError::in_progress()),
+        }
+    }
+}

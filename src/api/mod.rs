@@ -1,0 +1,124 @@
+//! The HTTP layer: the router, authentication, RFC 9457 errors, idempotency, and one module
+//! per door. Doors translate their dialect to the domain and know nothing of SQL.
+
+pub mod auth;
+pub mod body;
+pub mod catalog;
+pub mod catalogs;
+pub mod customers;
+pub mod idempotency;
+pub mod openapi;
+pub mod ops;
+pub mod problem;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::{HeaderName, Request};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use metrics_exporter_prometheus::PrometheusHandle;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+
+use crate::domain::Limits;
+use crate::store::Store;
+use auth::KeyCache;
+use catalogs::CatalogCache;
+use problem::ApiError;
+
+/// Settings the HTTP layer needs.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    pub limits: Limits,
+    /// How long a cached catalog is trusted before its stored version is checked again.
+    pub catalog_ttl: Duration,
+    pub key_ttl: Duration,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            limits: Limits::default(),
+            catalog_ttl: Duration::from_secs(1),
+            key_ttl: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<ApiConfig>,
+    pub catalogs: Arc<CatalogCache>,
+    pub keys: Arc<KeyCache>,
+    pub metrics: Option<PrometheusHandle>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: ApiConfig, metrics: Option<PrometheusHandle>) -> Self {
+        Self {
+            catalogs: Arc::new(CatalogCache::new(config.catalog_ttl, config.limits.clone())),
+            keys: Arc::new(KeyCache::new(config.key_ttl)),
+            config: Arc::new(config),
+            store,
+            metrics,
+        }
+    }
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such path")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::method_not_allowed()
+}
+
+fn panicked(_: Box<dyn std::any::Any + Send>) -> Response {
+    ApiError::internal("a handler panicked").into_response()
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/v1/customers",
+            get(customers::list).post(customers::create),
+        )
+        .route("/v1/customers/{id}", get(customers::get))
+        .route("/v1/catalog", get(catalog::get).put(catalog::put))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .route("/openapi.json", get(openapi::serve))
+        .route_layer(middleware::from_fn(ops::track))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(CatchPanicLayer::custom(panicked))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<_>| {
+                    let request_id = request
+                        .headers()
+                        .get(&REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                        request_id,
+                    )
+                })
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .with_state(state)
+}

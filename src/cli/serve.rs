@@ -1,0 +1,166 @@
+use std::net::TcpListener as StdListener;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+use super::{catalog, keys, open_store, CliError};
+use crate::api::{self, ApiConfig, AppState};
+use crate::config::{pick, FileConfig, LogFormat, Secret, ServeConfig, DEFAULT_LISTEN};
+use crate::domain::auth::{ApiKey, Role};
+use crate::store::{now_micros, Store};
+
+const DEFAULT_TENANT: &str = "default";
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CLIENTELE_LISTEN")]
+    listen: Option<String>,
+    /// Serve on this already-listening socket instead of binding `--listen`.
+    #[arg(long, env = "CLIENTELE_LISTEN_FD")]
+    listen_fd: Option<i32>,
+    /// A catalog file (TOML) to make the default tenant's catalog at start.
+    #[arg(long, env = "CLIENTELE_CATALOG")]
+    catalog: Option<PathBuf>,
+    /// The default tenant's admin key; without it, one is made and printed once.
+    #[arg(long, env = "CLIENTELE_ADMIN_KEY", hide_env_values = true)]
+    admin_key: Option<String>,
+    #[arg(long, env = "CLIENTELE_LOG_FORMAT", value_enum)]
+    log_format: Option<LogFormat>,
+}
+
+impl ServeArgs {
+    pub fn resolve(self, file: FileConfig, database_url: String) -> ServeConfig {
+        ServeConfig {
+            listen: pick(self.listen, file.listen, || DEFAULT_LISTEN.to_owned()),
+            listen_fd: self.listen_fd,
+            database_url,
+            catalog: self.catalog.or(file.catalog),
+            admin_key: self.admin_key.filter(|k| !k.is_empty()).map(Secret::new),
+            log_format: pick(self.log_format, file.log_format, || LogFormat::Json),
+            idempotency_retention: Duration::from_secs(
+                3600 * file.idempotency_retention_hours.unwrap_or(24).max(24),
+            ),
+            limits: file.limits.unwrap_or_default(),
+        }
+    }
+}
+
+/// Makes sure the default tenant has an admin key: the configured one, or a new one
+/// printed once when the tenant has none.
+async fn bootstrap_admin(store: &Store, admin_key: Option<&Secret>) -> Result<(), CliError> {
+    store.ensure_tenant(DEFAULT_TENANT, now_micros()).await?;
+    match admin_key {
+        Some(key) => keys::store_key(store, DEFAULT_TENANT, Role::Admin, key.expose()).await,
+        None if store
+            .has_key_with_role(DEFAULT_TENANT, Role::Admin.as_str())
+            .await? =>
+        {
+            Ok(())
+        }
+        None => {
+            let key = ApiKey::generate();
+            keys::store_key(store, DEFAULT_TENANT, Role::Admin, key.expose()).await?;
+            println!(
+                "clientele: made the admin key of tenant {DEFAULT_TENANT}; it is shown this once:"
+            );
+            println!("{}", key.expose());
+            Ok(())
+        }
+    }
+}
+
+fn install_metrics() -> Option<PrometheusHandle> {
+    const BUCKETS: &[f64] = &[
+        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+    ];
+    PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Suffix("seconds".into()), BUCKETS)
+        .and_then(|b| b.install_recorder())
+        .map_err(|e| tracing::warn!(error = %e, "metrics are off"))
+        .ok()
+}
+
+fn listener(config: &ServeConfig) -> Result<tokio::net::TcpListener, CliError> {
+    let std_listener = match config.listen_fd {
+        #[cfg(unix)]
+        Some(fd) => {
+            use std::os::fd::FromRawFd;
+            // SAFETY: the parent handed this descriptor down for us to own; nothing else uses it.
+            unsafe { StdListener::from_raw_fd(fd) }
+        }
+        #[cfg(not(unix))]
+        Some(_) => return Err(CliError::Config("--listen-fd needs a Unix system".into())),
+        None => StdListener::bind(&config.listen)
+            .map_err(|e| CliError::Config(format!("cannot listen on {}: {e}", config.listen)))?,
+    };
+    std_listener.set_nonblocking(true)?;
+    Ok(tokio::net::TcpListener::from_std(std_listener)?)
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing the SIGTERM handler");
+        tokio::select! {
+            _ = interrupt => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+pub async fn run(config: ServeConfig) -> Result<(), CliError> {
+    let store = open_store(&config.database_url).await?;
+    bootstrap_admin(&store, config.admin_key.as_ref()).await?;
+    if let Some(path) = &config.catalog {
+        let document = catalog::read_catalog_file(path)?;
+        let version = catalog::apply(&store, DEFAULT_TENANT, document, &config.limits).await?;
+        tracing::info!(file = %path.display(), version, "catalog of the default tenant loaded");
+    }
+    let state = AppState::new(
+        store.clone(),
+        ApiConfig {
+            limits: config.limits.clone(),
+            ..ApiConfig::default()
+        },
+        install_metrics(),
+    );
+    let purge = tokio::spawn(purge_idempotency(
+        store.clone(),
+        config.idempotency_retention,
+    ));
+    let listener = listener(&config)?;
+    tracing::info!(
+        address = %listener.local_addr()?,
+        backend = store.backend(),
+        "clientele is listening"
+    );
+    axum::serve(listener, api::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    purge.abort();
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Forgets stored idempotent answers once they are older than the retention (at least 24 h).
+async fn purge_idempotency(store: Store, retention: Duration) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        let before = now_micros() - retention.as_micros() as i64;
+        match store.purge_idempotency(before).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(purged = n, "forgot expired idempotency keys"),
+            Err(e) => tracing::warn!(error = %e, "purging idempotency keys failed"),
+        }
+    }
+}

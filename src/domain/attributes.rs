@@ -1,0 +1,109 @@
+use std::collections::BTreeMap;
+
+use super::errors::{path, FieldCode, FieldErrors};
+use super::Limits;
+
+/// Custom attributes: a string → string map whose keys and values respect the limits.
+pub type Attributes = BTreeMap<String, String>;
+
+fn key_is_valid(key: &str) -> bool {
+    !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+}
+
+/// Checks a map the client sent at `field`, reporting every bad key and value.
+pub fn check(field: &str, attributes: &Attributes, limits: &Limits, errors: &mut FieldErrors) {
+    if attributes.len() > limits.attribute_keys {
+        errors.push(
+            field,
+            FieldCode::TooMany,
+            format!(
+                "at most {} custom attributes are allowed, {} were sent",
+                limits.attribute_keys,
+                attributes.len()
+            ),
+        );
+    }
+    for (key, value) in attributes {
+        let at = path(field, key);
+        if key.chars().count() > limits.attribute_key_chars {
+            errors.push(
+                &at,
+                FieldCode::TooLong,
+                format!(
+                    "attribute names are at most {} characters",
+                    limits.attribute_key_chars
+                ),
+            );
+        } else if !key_is_valid(key) {
+            errors.push(
+                &at,
+                FieldCode::InvalidFormat,
+                "attribute names use only letters, digits, '_', '.' and '-'",
+            );
+        }
+        if value.chars().count() > limits.attribute_value_chars {
+            errors.push(
+                &at,
+                FieldCode::TooLong,
+                format!(
+                    "attribute values are at most {} characters",
+                    limits.attribute_value_chars
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn errors_for(attributes: &Attributes) -> FieldErrors {
+        let mut errors = FieldErrors::new();
+        check(
+            "customAttributes",
+            attributes,
+            &Limits::default(),
+            &mut errors,
+        );
+        errors
+    }
+
+    #[test]
+    fn reports_each_bad_key_and_value() {
+        let mut attributes = Attributes::new();
+        attributes.insert("ok.key-1_x".into(), "v".into());
+        attributes.insert("bad key".into(), "v".into());
+        attributes.insert("k".repeat(65), "v".into());
+        attributes.insert("long".into(), "v".repeat(4097));
+        let errors = errors_for(&attributes);
+        let fields: Vec<_> = errors
+            .as_slice()
+            .iter()
+            .map(|e| (e.field.as_str(), e.code))
+            .collect();
+        assert_eq!(fields.len(), 3, "{fields:?}");
+        assert!(fields.contains(&("customAttributes.bad key", FieldCode::InvalidFormat)));
+        assert!(fields.contains(&("customAttributes.long", FieldCode::TooLong)));
+    }
+
+    #[test]
+    fn too_many_keys_is_reported_once() {
+        let attributes: Attributes = (0..101).map(|i| (format!("k{i}"), String::new())).collect();
+        let errors = errors_for(&attributes);
+        assert_eq!(errors.as_slice().len(), 1);
+        assert_eq!(errors.as_slice()[0].code, FieldCode::TooMany);
+    }
+
+    proptest! {
+        #[test]
+        fn keys_of_the_allowed_alphabet_pass(key in "[A-Za-z0-9_.-]{1,64}", value in ".{0,50}") {
+            let attributes: Attributes = [(key, value)].into_iter().collect();
+            prop_assert!(errors_for(&attributes).is_empty());
+        }
+    }
+}

@@ -1,0 +1,538 @@
+//! The catalog: profiles, segments, states and their reasons, resource types, departments and
+//! classifiers. It is data a tenant configures, validated as a whole before it is used.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::attributes::{self, Attributes};
+use super::errors::{FieldCode, FieldErrors};
+use super::state::State;
+use super::Limits;
+
+/// A customer profile: the template a customer is created from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CustomerProfile {
+    pub code: String,
+    pub segment: String,
+    pub state: State,
+    pub state_reason: String,
+    #[serde(default)]
+    pub custom_attributes: Attributes,
+}
+
+/// An account profile; `customerProfile` creates the owning customer when none is named.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AccountProfile {
+    pub code: String,
+    pub segment: String,
+    pub state: State,
+    pub state_reason: String,
+    #[serde(default)]
+    pub custom_attributes: Attributes,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_profile: Option<String>,
+}
+
+/// A subscriber profile; `accountProfile` creates the account when none is named.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SubscriberProfile {
+    pub code: String,
+    pub segment: String,
+    pub state: State,
+    pub state_reason: String,
+    #[serde(default)]
+    pub custom_attributes: Attributes,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_profile: Option<String>,
+}
+
+/// A kind of primary resource (an MSISDN, an IP address), with an optional value pattern.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceType {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+}
+
+/// The catalog document, the same in `catalog.toml` and on `/v1/catalog`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Catalog {
+    #[serde(default)]
+    pub customer_profiles: Vec<CustomerProfile>,
+    #[serde(default)]
+    pub account_profiles: Vec<AccountProfile>,
+    #[serde(default)]
+    pub subscriber_profiles: Vec<SubscriberProfile>,
+    #[serde(default)]
+    pub customer_segments: Vec<String>,
+    #[serde(default)]
+    pub account_segments: Vec<String>,
+    #[serde(default)]
+    pub subscriber_segments: Vec<String>,
+    /// Reasons configured per state: keys are `INACTIVE`, `ACTIVE`, `SUSPENDED`, `DEACTIVATED`.
+    #[serde(default)]
+    pub states: BTreeMap<State, Vec<String>>,
+    #[serde(default)]
+    pub resource_types: Vec<ResourceType>,
+    #[serde(default)]
+    pub departmentalization: bool,
+    #[serde(default)]
+    pub departments: Vec<String>,
+    /// Lists of allowed values by classifier name (`level`, `role`, `industry`, …).
+    #[serde(default)]
+    pub classifiers: BTreeMap<String, Vec<String>>,
+}
+
+fn strings(values: &[&str]) -> Vec<String> {
+    values.iter().map(|v| (*v).to_owned()).collect()
+}
+
+impl Default for Catalog {
+    /// Holds every value the seed documents' examples use, so they work on a fresh install.
+    fn default() -> Self {
+        let classifiers = [
+            ("level", &["Premium", "Gold", "Silver", "Standard"][..]),
+            ("role", &["Partner", "Customer", "Prospect", "Vendor"]),
+            ("industry", &["Telecom", "Finance", "Retail", "Healthcare"]),
+            (
+                "howReferred",
+                &["Customer", "Partner", "Web", "Advertisement"],
+            ),
+            ("gender", &["male", "female", "other"]),
+            ("suffix", &["jr.", "sr."]),
+            (
+                "employmentStatus",
+                &[
+                    "intern",
+                    "employed",
+                    "self-employed",
+                    "unemployed",
+                    "retired",
+                ],
+            ),
+            (
+                "maritalStatus",
+                &["married", "single", "divorced", "widowed"],
+            ),
+            (
+                "educationLevel",
+                &["post graduate", "graduate", "high school"],
+            ),
+            ("contactPersonType", &["Billing", "Primary", "Technical"]),
+        ]
+        .into_iter()
+        .map(|(name, values)| (name.to_owned(), strings(values)))
+        .collect();
+        Catalog {
+            customer_profiles: vec![CustomerProfile {
+                code: "b2b".into(),
+                segment: "b2b".into(),
+                state: State::Active,
+                state_reason: "active".into(),
+                custom_attributes: Attributes::new(),
+            }],
+            account_profiles: vec![AccountProfile {
+                code: "standard".into(),
+                segment: "standard".into(),
+                state: State::Active,
+                state_reason: "active".into(),
+                custom_attributes: Attributes::new(),
+                customer_profile: Some("b2b".into()),
+            }],
+            subscriber_profiles: vec![SubscriberProfile {
+                code: "internetOnly".into(),
+                segment: "topUploader".into(),
+                state: State::Active,
+                state_reason: "dfltActive".into(),
+                custom_attributes: Attributes::new(),
+                account_profile: Some("standard".into()),
+            }],
+            customer_segments: strings(&["b2b", "b2c"]),
+            account_segments: strings(&["standard"]),
+            subscriber_segments: strings(&["topUploader"]),
+            states: [
+                (State::Inactive, strings(&["dfltInactive"])),
+                (State::Active, strings(&["active", "dfltActive"])),
+                (State::Suspended, strings(&["dfltSuspended"])),
+                (State::Deactivated, strings(&["dfltDeactivated"])),
+            ]
+            .into_iter()
+            .collect(),
+            resource_types: vec![
+                ResourceType {
+                    code: "MSISDN".into(),
+                    pattern: Some("^[0-9]{8,15}$".into()),
+                },
+                ResourceType {
+                    code: "ipV4".into(),
+                    pattern: None,
+                },
+            ],
+            departmentalization: false,
+            departments: strings(&["Service"]),
+            classifiers,
+        }
+    }
+}
+
+/// A catalog that passed validation, indexed for the checks requests need.
+#[derive(Debug)]
+pub struct CatalogRules {
+    document: Catalog,
+    customer_profiles: HashMap<String, CustomerProfile>,
+    customer_segments: BTreeSet<String>,
+    resource_patterns: HashMap<String, Option<Regex>>,
+}
+
+/// Collects the problems of one list of codes: empty, too long, or listed twice.
+fn check_codes<'a>(
+    field: &str,
+    codes: impl Iterator<Item = &'a str>,
+    limits: &Limits,
+    errors: &mut FieldErrors,
+) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    for (i, code) in codes.enumerate() {
+        let at = format!("{field}[{i}]");
+        if code.trim().is_empty() {
+            errors.push(at, FieldCode::Required, "a code must not be empty");
+        } else if code.chars().count() > limits.string_chars {
+            errors.push(at, FieldCode::TooLong, "a code is at most 1024 characters");
+        } else if !seen.insert(code.to_owned()) {
+            errors.push(
+                at,
+                FieldCode::Duplicate,
+                format!("{code:?} is listed twice"),
+            );
+        }
+    }
+    seen
+}
+
+struct ProfileParts<'a> {
+    field: String,
+    segment: &'a str,
+    segments: &'a BTreeSet<String>,
+    state: State,
+    reason: &'a str,
+    attributes: &'a Attributes,
+}
+
+impl Catalog {
+    pub fn reason_is_configured(&self, state: State, reason: &str) -> bool {
+        self.states
+            .get(&state)
+            .is_some_and(|reasons| reasons.iter().any(|r| r == reason))
+    }
+
+    fn check_profile(&self, p: ProfileParts<'_>, limits: &Limits, errors: &mut FieldErrors) {
+        if !p.segments.contains(p.segment) {
+            errors.push(
+                format!("{}.segment", p.field),
+                FieldCode::NotConfigured,
+                format!("segment {:?} is not in the catalog's segments", p.segment),
+            );
+        }
+        if p.state == State::Deactivated {
+            errors.push(
+                format!("{}.state", p.field),
+                FieldCode::InvalidState,
+                "a profile cannot create objects in the terminal DEACTIVATED state",
+            );
+        }
+        if !self.reason_is_configured(p.state, p.reason) {
+            errors.push(
+                format!("{}.stateReason", p.field),
+                FieldCode::NotConfigured,
+                format!(
+                    "reason {:?} is not configured for state {}",
+                    p.reason, p.state
+                ),
+            );
+        }
+        attributes::check(
+            &format!("{}.customAttributes", p.field),
+            p.attributes,
+            limits,
+            errors,
+        );
+    }
+
+    /// Validates the whole document at once, reporting every inconsistency with its path.
+    pub fn validate(self, limits: &Limits) -> Result<CatalogRules, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let customer_segments = check_codes(
+            "customerSegments",
+            self.customer_segments.iter().map(String::as_str),
+            limits,
+            &mut errors,
+        );
+        let account_segments = check_codes(
+            "accountSegments",
+            self.account_segments.iter().map(String::as_str),
+            limits,
+            &mut errors,
+        );
+        let subscriber_segments = check_codes(
+            "subscriberSegments",
+            self.subscriber_segments.iter().map(String::as_str),
+            limits,
+            &mut errors,
+        );
+        for (state, reasons) in &self.states {
+            check_codes(
+                &format!("states.{state}"),
+                reasons.iter().map(String::as_str),
+                limits,
+                &mut errors,
+            );
+        }
+        let customer_codes = check_codes(
+            "customerProfiles",
+            self.customer_profiles.iter().map(|p| p.code.as_str()),
+            limits,
+            &mut errors,
+        );
+        let account_codes = check_codes(
+            "accountProfiles",
+            self.account_profiles.iter().map(|p| p.code.as_str()),
+            limits,
+            &mut errors,
+        );
+        check_codes(
+            "subscriberProfiles",
+            self.subscriber_profiles.iter().map(|p| p.code.as_str()),
+            limits,
+            &mut errors,
+        );
+        for (i, p) in self.customer_profiles.iter().enumerate() {
+            let parts = ProfileParts {
+                field: format!("customerProfiles[{i}]"),
+                segment: &p.segment,
+                segments: &customer_segments,
+                state: p.state,
+                reason: &p.state_reason,
+                attributes: &p.custom_attributes,
+            };
+            self.check_profile(parts, limits, &mut errors);
+        }
+        for (i, p) in self.account_profiles.iter().enumerate() {
+            let field = format!("accountProfiles[{i}]");
+            if let Some(code) = &p.customer_profile {
+                if !customer_codes.contains(code) {
+                    errors.push(
+                        format!("{field}.customerProfile"),
+                        FieldCode::NotConfigured,
+                        format!("customer profile {code:?} is not in customerProfiles"),
+                    );
+                }
+            }
+            let parts = ProfileParts {
+                field,
+                segment: &p.segment,
+                segments: &account_segments,
+                state: p.state,
+                reason: &p.state_reason,
+                attributes: &p.custom_attributes,
+            };
+            self.check_profile(parts, limits, &mut errors);
+        }
+        for (i, p) in self.subscriber_profiles.iter().enumerate() {
+            let field = format!("subscriberProfiles[{i}]");
+            if let Some(code) = &p.account_profile {
+                if !account_codes.contains(code) {
+                    errors.push(
+                        format!("{field}.accountProfile"),
+                        FieldCode::NotConfigured,
+                        format!("account profile {code:?} is not in accountProfiles"),
+                    );
+                }
+            }
+            let parts = ProfileParts {
+                field,
+                segment: &p.segment,
+                segments: &subscriber_segments,
+                state: p.state,
+                reason: &p.state_reason,
+                attributes: &p.custom_attributes,
+            };
+            self.check_profile(parts, limits, &mut errors);
+        }
+        check_codes(
+            "resourceTypes",
+            self.resource_types.iter().map(|r| r.code.as_str()),
+            limits,
+            &mut errors,
+        );
+        let mut resource_patterns = HashMap::new();
+        for (i, r) in self.resource_types.iter().enumerate() {
+            let compiled = match &r.pattern {
+                None => None,
+                Some(pattern) => match Regex::new(pattern) {
+                    Ok(regex) => Some(regex),
+                    Err(e) => {
+                        errors.push(
+                            format!("resourceTypes[{i}].pattern"),
+                            FieldCode::InvalidFormat,
+                            format!("not a valid regular expression: {e}"),
+                        );
+                        None
+                    }
+                },
+            };
+            resource_patterns.insert(r.code.clone(), compiled);
+        }
+        check_codes(
+            "departments",
+            self.departments.iter().map(String::as_str),
+            limits,
+            &mut errors,
+        );
+        if self.departmentalization && self.departments.is_empty() {
+            errors.push(
+                "departments",
+                FieldCode::Required,
+                "departmentalization needs at least one department",
+            );
+        }
+        for (name, values) in &self.classifiers {
+            check_codes(
+                &format!("classifiers.{name}"),
+                values.iter().map(String::as_str),
+                limits,
+                &mut errors,
+            );
+        }
+        errors.into_result(())?;
+        Ok(CatalogRules {
+            customer_profiles: self
+                .customer_profiles
+                .iter()
+                .map(|p| (p.code.clone(), p.clone()))
+                .collect(),
+            customer_segments,
+            resource_patterns,
+            document: self,
+        })
+    }
+}
+
+impl CatalogRules {
+    /// Reads back a stored document; it was valid when it was stored.
+    pub fn from_stored(document: &str, limits: &Limits) -> Result<Self, String> {
+        let catalog: Catalog =
+            serde_json::from_str(document).map_err(|e| format!("stored catalog: {e}"))?;
+        catalog
+            .validate(limits)
+            .map_err(|e| format!("stored catalog is invalid: {e:?}"))
+    }
+
+    pub fn document(&self) -> &Catalog {
+        &self.document
+    }
+
+    pub fn customer_profile(&self, code: &str) -> Option<&CustomerProfile> {
+        self.customer_profiles.get(code)
+    }
+
+    pub fn has_customer_segment(&self, segment: &str) -> bool {
+        self.customer_segments.contains(segment)
+    }
+
+    pub fn reason_is_configured(&self, state: State, reason: &str) -> bool {
+        self.document.reason_is_configured(state, reason)
+    }
+
+    /// `None` when the type is not configured, else whether `value` fits its pattern.
+    pub fn resource_value_fits(&self, resource_type: &str, value: &str) -> Option<bool> {
+        self.resource_patterns
+            .get(resource_type)
+            .map(|pattern| pattern.as_ref().is_none_or(|p| p.is_match(value)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(errors: FieldErrors) -> Vec<(String, FieldCode)> {
+        errors
+            .into_vec()
+            .into_iter()
+            .map(|e| (e.field, e.code))
+            .collect()
+    }
+
+    #[test]
+    fn the_default_catalog_is_valid_and_holds_the_seed_values() {
+        let rules = Catalog::default().validate(&Limits::default()).unwrap();
+        assert!(rules.customer_profile("b2b").is_some());
+        assert!(rules.has_customer_segment("b2b"));
+        for (state, reason) in [
+            (State::Active, "active"),
+            (State::Active, "dfltActive"),
+            (State::Suspended, "dfltSuspended"),
+            (State::Deactivated, "dfltDeactivated"),
+        ] {
+            assert!(
+                rules.reason_is_configured(state, reason),
+                "{state} {reason}"
+            );
+        }
+        assert_eq!(
+            rules.resource_value_fits("MSISDN", "421900123456"),
+            Some(true)
+        );
+        assert_eq!(rules.resource_value_fits("MSISDN", "+421"), Some(false));
+        assert_eq!(rules.resource_value_fits("ipV4", "anything"), Some(true));
+        assert_eq!(rules.resource_value_fits("IMSI", "1"), None);
+        assert!(rules.document().departments.contains(&"Service".to_owned()));
+    }
+
+    #[test]
+    fn every_inconsistency_is_reported_with_its_path() {
+        let mut catalog = Catalog::default();
+        catalog.customer_profiles[0].segment = "nope".into();
+        catalog.account_profiles[0].customer_profile = Some("ghost".into());
+        catalog.subscriber_profiles[0].state_reason = "active-ish".into();
+        catalog.resource_types[1].pattern = Some("(".into());
+        catalog.customer_segments.push("b2b".into());
+        let found = fields(catalog.validate(&Limits::default()).unwrap_err());
+        for expected in [
+            ("customerProfiles[0].segment", FieldCode::NotConfigured),
+            (
+                "accountProfiles[0].customerProfile",
+                FieldCode::NotConfigured,
+            ),
+            (
+                "subscriberProfiles[0].stateReason",
+                FieldCode::NotConfigured,
+            ),
+            ("resourceTypes[1].pattern", FieldCode::InvalidFormat),
+            ("customerSegments[2]", FieldCode::Duplicate),
+        ] {
+            assert!(
+                found.contains(&(expected.0.to_owned(), expected.1)),
+                "{expected:?} missing from {found:?}"
+            );
+        }
+        assert_eq!(found.len(), 5, "{found:?}");
+    }
+
+    #[test]
+    fn the_default_catalog_round_trips_through_toml_and_json() {
+        let catalog = Catalog::default();
+        let toml_text = toml::to_string(&catalog).unwrap();
+        assert_eq!(toml::from_str::<Catalog>(&toml_text).unwrap(), catalog);
+        let json = serde_json::to_string(&catalog).unwrap();
+        assert_eq!(serde_json::from_str::<Catalog>(&json).unwrap(), catalog);
+    }
+}

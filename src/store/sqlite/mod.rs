@@ -1,0 +1,223 @@
+//! The embedded backend: one file in WAL mode with `synchronous=FULL`, one group-committing
+//! writer and a small pool of readers.
+
+mod queries;
+mod writer;
+
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OpenFlags};
+use tokio::sync::Semaphore;
+
+use super::{
+    CustomerFilter, CustomerRow, Executed, KeyRecord, Render, Result, StoreError, WriteCtx, WriteOp,
+};
+use writer::Writer;
+
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const READERS: usize = 4;
+const MAX_BATCH: usize = 256;
+
+pub(crate) fn db_error(e: rusqlite::Error) -> StoreError {
+    StoreError::Database(e.to_string())
+}
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    writer: Writer,
+    readers: Readers,
+}
+
+/// Read connections handed out one per query; WAL lets them read while the writer writes.
+struct Readers {
+    path: String,
+    idle: Mutex<Vec<Connection>>,
+    permits: Semaphore,
+}
+
+fn open_connection(path: &str, read_only: bool) -> Result<Connection> {
+    let flags = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let conn = Connection::open_with_flags(path, flags).map_err(db_error)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(db_error)?;
+    if !read_only {
+        // WAL lets readers run beside the writer; FULL fsyncs every commit, so a 2xx is durable.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db_error)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(db_error)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(db_error)?;
+    }
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|e| StoreError::Migration(e.to_string()))?;
+    let current: i64 = tx
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(|e| StoreError::Migration(e.to_string()))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        tx.execute_batch(sql)
+            .map_err(|e| StoreError::Migration(format!("migration {}: {e}", i + 1)))?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)
+            .map_err(|e| StoreError::Migration(e.to_string()))?;
+    }
+    tx.commit()
+        .map_err(|e| StoreError::Migration(e.to_string()))
+}
+
+impl Readers {
+    async fn read<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| StoreError::WriterGone)?;
+        let idle = self.idle.lock().expect("reader pool lock").pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => open_connection(&self.path, true)?,
+        };
+        let (conn, result) = tokio::task::spawn_blocking(move || {
+            let result = work(&conn);
+            (conn, result)
+        })
+        .await
+        .map_err(|e| StoreError::Database(format!("a read panicked: {e}")))?;
+        self.idle.lock().expect("reader pool lock").push(conn);
+        result
+    }
+}
+
+impl SqliteStore {
+    pub async fn open(path: &str) -> Result<Self> {
+        let path = path.to_owned();
+        let writer_path = path.clone();
+        let conn = tokio::task::spawn_blocking(move || -> Result<Connection> {
+            let mut conn = open_connection(&writer_path, false)?;
+            migrate(&mut conn)?;
+            Ok(conn)
+        })
+        .await
+        .map_err(|e| StoreError::Database(e.to_string()))??;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                writer: Writer::start(conn, MAX_BATCH),
+                readers: Readers {
+                    path,
+                    idle: Mutex::new(Vec::new()),
+                    permits: Semaphore::new(READERS),
+                },
+            }),
+        })
+    }
+
+    pub async fn ping(&self) -> Result<()> {
+        self.inner
+            .readers
+            .read(|conn| conn.query_row("SELECT 1", [], |_| Ok(())).map_err(db_error))
+            .await
+    }
+
+    pub async fn ensure_tenant(&self, tenant: &str, at: i64) -> Result<()> {
+        let tenant = tenant.to_owned();
+        self.inner
+            .writer
+            .run(move |conn| queries::ensure_tenant(conn, &tenant, at))
+            .await
+    }
+
+    pub async fn insert_key(&self, key: KeyRecord, hash: String, at: i64) -> Result<()> {
+        self.inner
+            .writer
+            .run(move |conn| queries::insert_key(conn, &key, &hash, at))
+            .await
+    }
+
+    pub async fn has_key_with_role(&self, tenant: &str, role: &str) -> Result<bool> {
+        let (tenant, role) = (tenant.to_owned(), role.to_owned());
+        self.inner
+            .readers
+            .read(move |conn| queries::has_key_with_role(conn, &tenant, &role))
+            .await
+    }
+
+    pub async fn find_key(&self, hash: &str) -> Result<Option<KeyRecord>> {
+        let hash = hash.to_owned();
+        self.inner
+            .readers
+            .read(move |conn| queries::find_key(conn, &hash))
+            .await
+    }
+
+    pub async fn catalog(&self, tenant: &str) -> Result<Option<(i64, String)>> {
+        let tenant = tenant.to_owned();
+        self.inner
+            .readers
+            .read(move |conn| queries::catalog(conn, &tenant))
+            .await
+    }
+
+    pub async fn catalog_version(&self, tenant: &str) -> Result<i64> {
+        let tenant = tenant.to_owned();
+        self.inner
+            .readers
+            .read(move |conn| queries::catalog_version(conn, &tenant))
+            .await
+    }
+
+    pub async fn execute(&self, ctx: WriteCtx, op: WriteOp, render: Render) -> Result<Executed> {
+        self.inner
+            .writer
+            .run(move |conn| queries::execute(conn, &ctx, op, render))
+            .await
+    }
+
+    pub async fn customer(&self, tenant: &str, id: &str) -> Result<Option<CustomerRow>> {
+        let (tenant, id) = (tenant.to_owned(), id.to_owned());
+        self.inner
+            .readers
+            .read(move |conn| queries::customer(conn, &tenant, &id))
+            .await
+    }
+
+    pub async fn customers(
+        &self,
+        tenant: &str,
+        filter: CustomerFilter,
+    ) -> Result<Vec<CustomerRow>> {
+        let tenant = tenant.to_owned();
+        self.inner
+            .readers
+            .read(move |conn| queries::customers(conn, &tenant, &filter))
+            .await
+    }
+
+    pub async fn purge_idempotency(&self, before: i64) -> Result<u64> {
+        self.inner
+            .writer
+            .run(move |conn| queries::purge_idempotency(conn, before))
+            .await
+    }
+
+    pub async fn close(&self) {
+        self.inner.writer.stop().await;
+    }
+}
