@@ -6,6 +6,7 @@
 mod queries;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
 use super::{
@@ -59,12 +60,28 @@ impl PgStore {
     async fn migrate(&self) -> Result<()> {
         let mut client = self.pool.get().await.map_err(pool_error)?;
         let migration = |e: tokio_postgres::Error| StoreError::Migration(db_error(e).to_string());
-        client
-            .batch_execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
-            )
-            .await
-            .map_err(migration)?;
+        // Two processes starting at once on a fresh database can both try to create the
+        // table; the loser sees a unique violation on the catalog and simply tries again.
+        let mut attempts = 0;
+        loop {
+            let created = client
+                .batch_execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+                )
+                .await;
+            match created {
+                Ok(()) => break,
+                Err(e)
+                    if attempts < 5
+                        && (e.code() == Some(&SqlState::UNIQUE_VIOLATION)
+                            || e.code() == Some(&SqlState::DUPLICATE_TABLE)) =>
+                {
+                    attempts += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                Err(e) => return Err(migration(e)),
+            }
+        }
         let tx = client.transaction().await.map_err(migration)?;
         // Serialises processes that start at once on a fresh database.
         tx.batch_execute("LOCK TABLE schema_migrations IN EXCLUSIVE MODE")

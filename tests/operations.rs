@@ -1,0 +1,214 @@
+//! Operations on both backends: health, readiness, metrics, request ids, bootstrap, shutdown,
+//! configuration; and the OpenAPI document against its snapshot.
+
+#[macro_use]
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use common::{customer_body, Backend, Client, Server, TestApp, TestDb};
+use reqwest::Method;
+use serde_json::json;
+
+async fn health_and_readiness_are_open(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let open = app.admin.with_key("");
+    assert_eq!(open.get("/healthz").await.json()["status"], "ok");
+    let ready = open.get("/readyz").await;
+    assert_eq!(ready.status, 200);
+    let expected = match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    assert_eq!(ready.json()["database"], expected);
+}
+
+async fn metrics_count_requests_by_route_and_status(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let created = app
+        .admin
+        .post("/v1/customers", &customer_body("m1"))
+        .await
+        .json();
+    app.admin
+        .get(&format!(
+            "/v1/customers/{}",
+            created["id"].as_str().unwrap()
+        ))
+        .await;
+    app.admin.post("/v1/customers", &customer_body("m1")).await;
+    let text = app.admin.with_key("").get("/metrics").await.text;
+    for line in [
+        "clientele_http_requests_total{route=\"/v1/customers\",method=\"POST\",status=\"201\"} 1",
+        "clientele_http_requests_total{route=\"/v1/customers\",method=\"POST\",status=\"409\"} 1",
+        "clientele_http_requests_total{route=\"/v1/customers/{id}\",method=\"GET\",status=\"200\"} 1",
+    ] {
+        assert!(text.contains(line), "{line} missing in:\n{text}");
+    }
+    assert!(
+        text.contains("clientele_http_request_duration_seconds_bucket"),
+        "{text}"
+    );
+    assert!(
+        !text.contains(created["id"].as_str().unwrap()),
+        "ids must not become labels"
+    );
+}
+
+async fn request_ids_go_in_and_out(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let given = app
+        .admin
+        .send(
+            Method::GET,
+            "/healthz",
+            &[("x-request-id", "trace-me-123")],
+            None,
+        )
+        .await;
+    assert_eq!(given.header("x-request-id"), Some("trace-me-123"));
+    let made = app.admin.get("/v1/nowhere").await;
+    assert!(made.header("x-request-id").is_some_and(|id| id.len() >= 32));
+}
+
+async fn a_generated_admin_key_is_printed_once(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let mut server = Server::start_with(&db.url, &[], Stdio::piped());
+    let stdout = server.child.stdout.take().unwrap();
+    let key = tokio::task::spawn_blocking(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find(|line| line.starts_with("clt_"))
+            .expect("the generated key on stdout")
+    })
+    .await
+    .unwrap();
+    let admin = Client::new(&server.base, &key);
+    assert_eq!(admin.get("/v1/catalog").await.status, 200);
+    drop(server);
+    // A second start finds the admin key stored and prints none.
+    let mut again = Server::start_with(&db.url, &[], Stdio::piped());
+    assert_eq!(
+        Client::new(&again.base, &key)
+            .get("/v1/catalog")
+            .await
+            .status,
+        200
+    );
+    let stdout = again.child.stdout.take().unwrap();
+    let status = again.terminate();
+    assert!(status.success());
+    let printed = std::io::read_to_string(stdout).unwrap();
+    assert!(!printed.contains("clt_"), "printed a key again: {printed}");
+}
+
+async fn sigterm_drains_and_exits_zero(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let client = app.admin.clone();
+    // Writes answered before the signal must survive the shutdown.
+    let mut inflight = Vec::new();
+    for i in 0..8 {
+        let client = client.clone();
+        inflight.push(tokio::spawn(async move {
+            client
+                .post("/v1/customers", &customer_body(&format!("t{i}")))
+                .await
+                .status
+        }));
+    }
+    for task in inflight {
+        assert_eq!(task.await.unwrap(), 201);
+    }
+    let TestApp { server, db, .. } = app;
+    let status = tokio::task::spawn_blocking(move || server.terminate())
+        .await
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    // Everything answered 201 is there after a restart.
+    let again = Server::start(&db.url, &[("CLIENTELE_ADMIN_KEY", common::ADMIN_KEY)]);
+    let listed = Client::new(&again.base, common::ADMIN_KEY)
+        .get("/v1/customers")
+        .await
+        .json();
+    assert_eq!(listed["data"].as_array().unwrap().len(), 8);
+}
+
+async fn a_config_file_sets_limits_and_env_overrides_it(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let file = db.dir().join("clientele.toml");
+    std::fs::write(
+        &file,
+        "database_url = \"sqlite:///nonexistent/dir/never.db\"\n[limits]\nexternalIdChars = 10\n",
+    )
+    .unwrap();
+    // The environment's database URL wins over the file's.
+    let server = Server::start(
+        &db.url,
+        &[
+            ("CLIENTELE_CONFIG", file.to_str().unwrap()),
+            ("CLIENTELE_ADMIN_KEY", common::ADMIN_KEY),
+        ],
+    );
+    let admin = Client::new(&server.base, common::ADMIN_KEY);
+    let reply = admin
+        .post("/v1/customers", &customer_body("eleven-char"))
+        .await;
+    reply.problem(422, "VALIDATION_FAILED");
+    assert_eq!(
+        reply.field_errors(),
+        vec![("externalId".to_owned(), "TOO_LONG".to_owned())]
+    );
+    assert_eq!(
+        admin
+            .post("/v1/customers", &customer_body("ten-chars!"))
+            .await
+            .status,
+        201
+    );
+}
+
+both_backends!(
+    health_and_readiness_are_open,
+    metrics_count_requests_by_route_and_status,
+    request_ids_go_in_and_out,
+    a_generated_admin_key_is_printed_once,
+    sigterm_drains_and_exits_zero,
+    a_config_file_sets_limits_and_env_overrides_it,
+);
+
+/// The served OpenAPI document matches `tests/snapshots/openapi.json`; run with
+/// `UPDATE_SNAPSHOTS=1` to accept a deliberate change.
+#[tokio::test]
+async fn the_openapi_document_matches_its_snapshot() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let reply = app.admin.with_key("").get("/openapi.json").await;
+    assert_eq!(reply.status, 200);
+    let served = serde_json::to_string_pretty(&reply.json()).unwrap() + "\n";
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/openapi.json");
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, &served).unwrap();
+    }
+    let stored = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        stored == served,
+        "the OpenAPI document changed; review it and run with UPDATE_SNAPSHOTS=1"
+    );
+    let document = reply.json();
+    for path in [
+        "/v1/customers",
+        "/v1/customers/{id}",
+        "/v1/catalog",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+    ] {
+        assert!(document["paths"][path].is_object(), "{path} undocumented");
+    }
+    assert_eq!(
+        document["components"]["securitySchemes"]["bearer"]["scheme"],
+        json!("bearer")
+    );
+}
