@@ -21,6 +21,7 @@ pub struct FileConfig {
     pub catalog: Option<PathBuf>,
     pub log_format: Option<LogFormat>,
     pub idempotency_retention_hours: Option<u64>,
+    pub rate_limit: Option<u32>,
     #[serde(default)]
     pub limits: Option<Limits>,
 }
@@ -75,6 +76,7 @@ pub struct ServeConfig {
     pub log_format: LogFormat,
     pub idempotency_retention: Duration,
     pub limits: Limits,
+    pub rate_limit: u32,
 }
 
 /// The first value that is set: flag or environment (already merged by clap), then file, then default.

@@ -227,7 +227,29 @@ async fn keys_and_roles_are_checked(backend: Backend) {
         .problem(403, "FORBIDDEN");
 }
 
+async fn a_key_over_its_rate_is_429(backend: Backend) {
+    let app = TestApp::spawn_env(backend, &[("CLIENTELE_RATE_LIMIT", "3")]).await;
+    let mut limited = None;
+    for _ in 0..20 {
+        let reply = app.admin.get("/v1/customers").await;
+        if reply.status == 429 {
+            limited = Some(reply);
+            break;
+        }
+        assert_eq!(reply.status, 200);
+    }
+    let reply = limited.expect("20 quick requests against a limit of 3/s must hit it");
+    reply.problem(429, "RATE_LIMITED");
+    assert!(reply
+        .header("retry-after")
+        .is_some_and(|s| s.parse::<u64>().is_ok()));
+    // The limit is per key.
+    let other = app.admin.with_key(&app.make_key("reader", "default"));
+    assert_eq!(other.get("/v1/customers").await.status, 200);
+}
+
 both_backends!(
+    a_key_over_its_rate_is_429,
     malformed_bodies_are_400,
     wrong_types_and_unknown_fields_are_all_listed,
     other_media_types_are_415,

@@ -94,6 +94,7 @@ where
             .lookup(&app.store, key_hash(key))
             .await?
             .ok_or_else(|| ApiError::unauthorized("the API key is not valid"))?;
+        app.limiter.check(&record.id)?;
         let role = record.role.parse::<Role>().map_err(ApiError::internal)?;
         Ok(Caller {
             tenant: record.tenant,

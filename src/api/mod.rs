@@ -10,6 +10,7 @@ pub mod idempotency;
 pub mod openapi;
 pub mod ops;
 pub mod problem;
+pub mod rate_limit;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,6 +38,8 @@ pub struct ApiConfig {
     /// How long a cached catalog is trusted before its stored version is checked again.
     pub catalog_ttl: Duration,
     pub key_ttl: Duration,
+    /// Requests a second per API key (and as large a burst); 0 turns the limit off.
+    pub rate_limit: u32,
 }
 
 impl Default for ApiConfig {
@@ -45,6 +48,7 @@ impl Default for ApiConfig {
             limits: Limits::default(),
             catalog_ttl: Duration::from_secs(1),
             key_ttl: Duration::from_secs(30),
+            rate_limit: 1000,
         }
     }
 }
@@ -56,6 +60,7 @@ pub struct AppState {
     pub config: Arc<ApiConfig>,
     pub catalogs: Arc<CatalogCache>,
     pub keys: Arc<KeyCache>,
+    pub limiter: Arc<rate_limit::KeyLimiter>,
     pub metrics: Option<PrometheusHandle>,
 }
 
@@ -64,6 +69,7 @@ impl AppState {
         Self {
             catalogs: Arc::new(CatalogCache::new(config.catalog_ttl, config.limits.clone())),
             keys: Arc::new(KeyCache::new(config.key_ttl)),
+            limiter: Arc::new(rate_limit::KeyLimiter::new(config.rate_limit)),
             config: Arc::new(config),
             store,
             metrics,

@@ -29,6 +29,9 @@ pub struct ServeArgs {
     admin_key: Option<String>,
     #[arg(long, env = "CLIENTELE_LOG_FORMAT", value_enum)]
     log_format: Option<LogFormat>,
+    /// Requests a second per API key, with as large a burst (default 1000; 0 = no limit).
+    #[arg(long, env = "CLIENTELE_RATE_LIMIT")]
+    rate_limit: Option<u32>,
 }
 
 impl ServeArgs {
@@ -44,6 +47,7 @@ impl ServeArgs {
                 3600 * file.idempotency_retention_hours.unwrap_or(24).max(24),
             ),
             limits: file.limits.unwrap_or_default(),
+            rate_limit: pick(self.rate_limit, file.rate_limit, || 1000),
         }
     }
 }
@@ -128,6 +132,7 @@ pub async fn run(config: ServeConfig) -> Result<(), CliError> {
         store.clone(),
         ApiConfig {
             limits: config.limits.clone(),
+            rate_limit: config.rate_limit,
             ..ApiConfig::default()
         },
         install_metrics(),

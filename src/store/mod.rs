@@ -103,6 +103,17 @@ pub enum WriteOp {
     Refuse(Rejection),
 }
 
+impl WriteOp {
+    /// Whether the op writes at most one row and is refused only before writing or by a
+    /// conflict that aborts nothing, so a refusal leaves nothing to undo.
+    pub fn is_single_write(&self) -> bool {
+        matches!(
+            self,
+            WriteOp::CreateCustomer(_) | WriteOp::PutCatalog { .. } | WriteOp::Refuse(_)
+        )
+    }
+}
+
 /// What a write produced.
 #[derive(Debug, Clone)]
 pub enum Written {
@@ -275,14 +286,6 @@ impl Store {
     /// Finishes pending writes and closes the database.
     pub async fn close(&self) {
         delegate!(self, s => s.close().await)
-    }
-}
-
-/// The unique constraints whose violation a client can cause, by the field it names.
-pub(crate) fn constraint_field(name: &str) -> Option<&'static str> {
-    match name {
-        n if n.contains("customers_external_id") => Some("externalId"),
-        _ => None,
     }
 }
 

@@ -74,7 +74,8 @@ impl PgStore {
                 Err(e)
                     if attempts < 5
                         && (e.code() == Some(&SqlState::UNIQUE_VIOLATION)
-                            || e.code() == Some(&SqlState::DUPLICATE_TABLE)) =>
+                            || e.code() == Some(&SqlState::DUPLICATE_TABLE)
+                            || e.code() == Some(&SqlState::DUPLICATE_OBJECT)) =>
                 {
                     attempts += 1;
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await;

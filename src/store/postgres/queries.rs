@@ -7,23 +7,52 @@ use tokio_postgres::Row;
 
 use super::db_error;
 use crate::store::{
-    constraint_field, Claim, CustomerFilter, CustomerRow, Executed, KeyRecord, NewCustomerRow,
-    Outcome, RefKey, Rejection, Render, Result, StoreError, StoredAnswer, WriteCtx, WriteOp,
-    Written, TERMINAL_STATE,
+    Claim, CustomerFilter, CustomerRow, Executed, KeyRecord, NewCustomerRow, Outcome, RefKey,
+    Rejection, Render, Result, StoreError, StoredAnswer, WriteCtx, WriteOp, Written,
+    TERMINAL_STATE,
 };
+
+/// Statements are prepared once per connection and reused: a write makes several, and an
+/// unprepared one costs an extra round trip each time.
+async fn exec(
+    client: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<u64, tokio_postgres::Error> {
+    let statement = client.prepare_cached(sql).await?;
+    client.execute(&statement, params).await
+}
+
+async fn query_opt(
+    client: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Option<Row>, tokio_postgres::Error> {
+    let statement = client.prepare_cached(sql).await?;
+    client.query_opt(&statement, params).await
+}
+
+async fn query_one(
+    client: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Row, tokio_postgres::Error> {
+    let statement = client.prepare_cached(sql).await?;
+    client.query_one(&statement, params).await
+}
 
 pub(super) async fn ensure_tenant(
     client: &impl GenericClient,
     tenant: &str,
     at: i64,
 ) -> Result<()> {
-    client
-        .execute(
-            "INSERT INTO tenants (id, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            &[&tenant, &at],
-        )
-        .await
-        .map_err(db_error)?;
+    exec(
+        client,
+        "INSERT INTO tenants (id, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        &[&tenant, &at],
+    )
+    .await
+    .map_err(db_error)?;
     Ok(())
 }
 
@@ -34,26 +63,26 @@ pub(super) async fn insert_key(
     at: i64,
 ) -> Result<()> {
     ensure_tenant(client, &key.tenant, at).await?;
-    client
-        .execute(
-            "INSERT INTO api_keys (id, tenant_id, role, key_hash, created_at)
+    exec(
+        client,
+        "INSERT INTO api_keys (id, tenant_id, role, key_hash, created_at)
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key_hash) DO NOTHING",
-            &[&key.id, &key.tenant, &key.role, &hash, &at],
-        )
-        .await
-        .map_err(db_error)?;
+        &[&key.id, &key.tenant, &key.role, &hash, &at],
+    )
+    .await
+    .map_err(db_error)?;
     Ok(())
 }
 
 pub(super) async fn has_key_with_role(client: &Client, tenant: &str, role: &str) -> Result<bool> {
-    client
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM api_keys WHERE tenant_id = $1 AND role = $2)",
-            &[&tenant, &role],
-        )
-        .await
-        .map(|row| row.get(0))
-        .map_err(db_error)
+    query_one(
+        client,
+        "SELECT EXISTS (SELECT 1 FROM api_keys WHERE tenant_id = $1 AND role = $2)",
+        &[&tenant, &role],
+    )
+    .await
+    .map(|row| row.get(0))
+    .map_err(db_error)
 }
 
 pub(super) async fn find_key(client: &Client, hash: &str) -> Result<Option<KeyRecord>> {
@@ -73,25 +102,25 @@ pub(super) async fn catalog(
     client: &impl GenericClient,
     tenant: &str,
 ) -> Result<Option<(i64, String)>> {
-    let row = client
-        .query_opt(
-            "SELECT version, document FROM catalogs WHERE tenant_id = $1 ORDER BY version DESC LIMIT 1",
-            &[&tenant],
-        )
-        .await
-        .map_err(db_error)?;
+    let row = query_opt(
+        client,
+        "SELECT version, document FROM catalogs WHERE tenant_id = $1 ORDER BY version DESC LIMIT 1",
+        &[&tenant],
+    )
+    .await
+    .map_err(db_error)?;
     Ok(row.map(|row| (row.get(0), row.get(1))))
 }
 
 pub(super) async fn catalog_version(client: &impl GenericClient, tenant: &str) -> Result<i64> {
-    client
-        .query_one(
-            "SELECT COALESCE(MAX(version), 0)::BIGINT FROM catalogs WHERE tenant_id = $1",
-            &[&tenant],
-        )
-        .await
-        .map(|row| row.get(0))
-        .map_err(db_error)
+    query_one(
+        client,
+        "SELECT COALESCE(MAX(version), 0)::BIGINT FROM catalogs WHERE tenant_id = $1",
+        &[&tenant],
+    )
+    .await
+    .map(|row| row.get(0))
+    .map_err(db_error)
 }
 
 fn is_code(e: &tokio_postgres::Error, code: &SqlState) -> bool {
@@ -109,19 +138,19 @@ pub(super) async fn execute(
 ) -> Result<Executed> {
     let mut tx = client.transaction().await.map_err(db_error)?;
     if let Some(claim) = &ctx.claim {
-        let claimed = tx
-            .execute(
-                "INSERT INTO idempotency (tenant_id, scope, key, fingerprint, created_at)
+        let claimed = exec(
+            &tx,
+            "INSERT INTO idempotency (tenant_id, scope, key, fingerprint, created_at)
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                &[
-                    &ctx.tenant,
-                    &claim.scope,
-                    &claim.key,
-                    &claim.fingerprint,
-                    &ctx.at,
-                ],
-            )
-            .await;
+            &[
+                &ctx.tenant,
+                &claim.scope,
+                &claim.key,
+                &claim.fingerprint,
+                &ctx.at,
+            ],
+        )
+        .await;
         match claimed {
             Ok(0) => return earlier_answer(&tx, &ctx.tenant, claim).await,
             Ok(_) => {}
@@ -131,16 +160,50 @@ pub(super) async fn execute(
             Err(e) => return Err(db_error(e)),
         }
     }
-    let work = tx.savepoint("work").await.map_err(db_error)?;
-    let outcome = apply(&work, ctx, op).await?;
-    if outcome.is_ok() {
-        work.commit().await.map_err(db_error)?;
+    // A savepoint costs two round trips; an op that writes one row without aborting on a
+    // conflict leaves nothing to undo when refused, so it runs without one.
+    let outcome = if op.is_single_write() {
+        apply(&tx, ctx, op).await?
     } else {
-        work.rollback().await.map_err(db_error)?;
-    }
+        let work = tx.savepoint("work").await.map_err(db_error)?;
+        let outcome = apply(&work, ctx, op).await?;
+        if outcome.is_ok() {
+            work.commit().await.map_err(db_error)?;
+        } else {
+            work.rollback().await.map_err(db_error)?;
+        }
+        outcome
+    };
     let rendered = render(&outcome);
-    if let (Ok(_), Some(event)) = (&outcome, &rendered.event) {
-        tx.execute(
+    let event = rendered.event.as_ref().filter(|_| outcome.is_ok());
+    let answer = &rendered.answer;
+    match (event, &ctx.claim) {
+        (Some(event), Some(claim)) => exec(
+            &tx,
+            "WITH event AS (
+                 INSERT INTO events (tenant_id, type, entity, entity_id, actor, at, data)
+                 VALUES ($1, $7, $8, $9, $10, $11, $12))
+             UPDATE idempotency SET status = $4, body = $5, location = $6
+             WHERE tenant_id = $1 AND scope = $2 AND key = $3",
+            &[
+                &ctx.tenant,
+                &claim.scope,
+                &claim.key,
+                &i32::from(answer.status),
+                &answer.body,
+                &answer.location,
+                &event.event_type,
+                &event.entity,
+                &event.entity_id,
+                &ctx.actor,
+                &ctx.at,
+                &event.data,
+            ],
+        )
+        .await
+        .map_err(db_error)?,
+        (Some(event), None) => exec(
+            &tx,
             "INSERT INTO events (tenant_id, type, entity, entity_id, actor, at, data)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
             &[
@@ -154,11 +217,9 @@ pub(super) async fn execute(
             ],
         )
         .await
-        .map_err(db_error)?;
-    }
-    if let Some(claim) = &ctx.claim {
-        let answer = &rendered.answer;
-        tx.execute(
+        .map_err(db_error)?,
+        (None, Some(claim)) => exec(
+            &tx,
             "UPDATE idempotency SET status = $4, body = $5, location = $6
              WHERE tenant_id = $1 AND scope = $2 AND key = $3",
             &[
@@ -171,8 +232,9 @@ pub(super) async fn execute(
             ],
         )
         .await
-        .map_err(db_error)?;
-    }
+        .map_err(db_error)?,
+        (None, None) => 0,
+    };
     tx.commit().await.map_err(db_error)?;
     Ok(Executed::Fresh(rendered.answer))
 }
@@ -182,14 +244,14 @@ async fn earlier_answer(
     tenant: &str,
     claim: &Claim,
 ) -> Result<Executed> {
-    let row = client
-        .query_one(
-            "SELECT fingerprint, status, body, location FROM idempotency
+    let row = query_one(
+        client,
+        "SELECT fingerprint, status, body, location FROM idempotency
              WHERE tenant_id = $1 AND scope = $2 AND key = $3",
-            &[&tenant, &claim.scope, &claim.key],
-        )
-        .await
-        .map_err(db_error)?;
+        &[&tenant, &claim.scope, &claim.key],
+    )
+    .await
+    .map_err(db_error)?;
     let fingerprint: String = row.get(0);
     let status: Option<i32> = row.get(1);
     Ok(match status {
@@ -209,20 +271,17 @@ async fn apply(client: &impl GenericClient, ctx: &WriteCtx, op: WriteOp) -> Resu
         WriteOp::PutCatalog { document, at } => {
             ensure_tenant(client, &ctx.tenant, at).await?;
             let version = catalog_version(client, &ctx.tenant).await? + 1;
-            let inserted = client
-                .execute(
-                    "INSERT INTO catalogs (tenant_id, version, document, created_at) VALUES ($1, $2, $3, $4)",
+            let inserted = exec(client,
+                    "INSERT INTO catalogs (tenant_id, version, document, created_at) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT DO NOTHING",
                     &[&ctx.tenant, &version, &document, &at],
                 )
                 .await;
-            match inserted {
-                Ok(_) => Ok(Ok(Written::Catalog { version })),
-                Err(e) if is_code(&e, &SqlState::UNIQUE_VIOLATION) => {
-                    Ok(Err(Rejection::Duplicate {
-                        field: "version".into(),
-                    }))
-                }
-                Err(e) => Err(db_error(e)),
+            match inserted.map_err(db_error)? {
+                0 => Ok(Err(Rejection::Duplicate {
+                    field: "version".into(),
+                })),
+                _ => Ok(Ok(Written::Catalog { version })),
             }
         }
         WriteOp::Refuse(rejection) => Ok(Err(rejection)),
@@ -244,8 +303,7 @@ async fn resolve_customer(
             id,
         ),
     };
-    let row = client
-        .query_opt(sql, &[&tenant, key])
+    let row = query_opt(client, sql, &[&tenant, key])
         .await
         .map_err(db_error)?;
     Ok(row.map(|row| (row.get(0), row.get(1), row.get(2))))
@@ -275,11 +333,11 @@ async fn create_customer(
     let attributes = serde_json::to_string(&row.custom_attributes)
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let parent_id = parent.as_ref().map(|p| p.0.as_str());
-    let inserted = client
-        .execute(
+    let inserted = exec(client,
             "INSERT INTO customers (id, tenant_id, external_id, profile, segment, custom_name,
                  custom_attributes, state, state_reason, test_customer, parent_id, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+             ON CONFLICT (tenant_id, external_id) DO NOTHING",
             &[
                 &row.id,
                 &tenant,
@@ -296,18 +354,10 @@ async fn create_customer(
             ],
         )
         .await;
-    if let Err(e) = inserted {
-        let field = e
-            .as_db_error()
-            .filter(|db| db.code() == &SqlState::UNIQUE_VIOLATION)
-            .and_then(|db| db.constraint())
-            .and_then(constraint_field);
-        return match field {
-            Some(field) => Ok(Err(Rejection::Duplicate {
-                field: field.into(),
-            })),
-            None => Err(db_error(e)),
-        };
+    if inserted.map_err(db_error)? == 0 {
+        return Ok(Err(Rejection::Duplicate {
+            field: "externalId".into(),
+        }));
     }
     let (parent_id, parent_external_id) = parent.unzip();
     Ok(Ok(Written::Customer(Box::new(CustomerRow {

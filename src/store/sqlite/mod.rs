@@ -111,9 +111,22 @@ impl SqliteStore {
         let path = path.to_owned();
         let writer_path = path.clone();
         let conn = tokio::task::spawn_blocking(move || -> Result<Connection> {
-            let mut conn = open_connection(&writer_path, false)?;
-            migrate(&mut conn)?;
-            Ok(conn)
+            // Another process opening the same new file at this moment (a second server, the
+            // CLI) can hold the lock that switching to WAL or migrating needs: wait and retry.
+            let mut attempts = 0;
+            loop {
+                let opened = open_connection(&writer_path, false).and_then(|mut conn| {
+                    migrate(&mut conn)?;
+                    Ok(conn)
+                });
+                match opened {
+                    Err(e) if attempts < 100 && e.to_string().contains("database is locked") => {
+                        attempts += 1;
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                    }
+                    other => return other,
+                }
+            }
         })
         .await
         .map_err(|e| StoreError::Database(e.to_string()))??;
