@@ -199,7 +199,14 @@ async fn the_openapi_document_matches_its_snapshot() {
     let document = reply.json();
     for path in [
         "/v1/customers",
-        "/v1/customers/{id}",
+        "/v1/accounts",
+        "/v1/subscribers",
+        "/v1/{kind}",
+        "/v1/{kind}/{id}",
+        "/v1/{kind}/{id}/state",
+        "/v1/{kind}/{id}/states",
+        "/v1/{kind}/{id}/segments",
+        "/v1/events",
         "/v1/catalog",
         "/healthz",
         "/readyz",

@@ -12,7 +12,7 @@ use super::problem::{ApiError, ApiResult, Problem};
 use super::AppState;
 use crate::domain::auth::Role;
 use crate::domain::catalog::Catalog;
-use crate::store::{now_micros, Rejection, WriteOp, Written};
+use crate::store::{now_micros, EventRow, WriteOp, Written};
 
 /// The tenant's catalog (the built-in default until one is stored).
 #[utoipa::path(
@@ -59,27 +59,25 @@ pub async fn put(
     }
     let catalog: Catalog = decode(&document)?;
     let document = serde_json::to_string(&catalog).map_err(ApiError::internal)?;
-    let (op, refused) = match catalog.clone().validate(limits) {
-        Ok(_) => (
-            WriteOp::PutCatalog {
-                document,
-                at: now_micros(),
-            },
-            None,
-        ),
-        Err(errors) if claim.is_none() => return Err(ApiError::fields(errors)),
-        Err(errors) => (WriteOp::Refuse(Rejection::Refused), Some(errors)),
-    };
+    let planned = catalog
+        .clone()
+        .validate(limits)
+        .map(|_| WriteOp::PutCatalog {
+            document,
+            at: now_micros(),
+        });
+    let (op, refused) = idempotency::refusable(planned, claim.is_some())?;
     let tenant = caller.tenant.clone();
     let render = idempotency::render(refused, move |written| match written {
         Written::Catalog { version } => Ok(Success {
             status: StatusCode::OK,
             location: None,
-            event: Some((
-                "catalog.updated".into(),
-                "catalog".into(),
-                format!("{tenant}@{version}"),
-            )),
+            events: vec![EventRow {
+                event_type: "catalog.updated".into(),
+                entity: "catalog".into(),
+                entity_id: format!("{tenant}@{version}"),
+                data: serde_json::to_string(&catalog).map_err(ApiError::internal)?,
+            }],
             body: serde_json::to_vec(&catalog).map_err(ApiError::internal)?,
         }),
         _ => Err(ApiError::internal("a catalog write produced no catalog")),

@@ -1,46 +1,24 @@
-//! The native customer door: `POST /v1/customers`, `GET /v1/customers/{id}`, `GET /v1/customers`.
+//! `POST /v1/customers`: OCS.io CreateCustomer.
 
-use std::collections::BTreeMap;
-
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::Json;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::auth::Caller;
 use super::body::{decode, JsonBody};
+use super::entities::{created_events, new_id, view};
 use super::idempotency::{self, Success};
-use super::problem::{ApiError, ApiResult, Problem};
+use super::problem::{ApiResult, Problem};
+use super::wire::{AttributesRequest, ReferenceRequest, StateRequest};
 use super::AppState;
 use crate::domain::auth::Role;
-use crate::domain::customer::{self, Customer, CustomerSpec, ReferenceSpec, StateSpec};
-use crate::domain::state::State as LifecycleState;
+use crate::domain::customer::{self, CustomerSpec};
+use crate::domain::entity::CommonSpec;
 use crate::domain::time::Timestamp;
-use crate::domain::{FieldCode, FieldErrors};
-use crate::store::{CustomerFilter, Rejection, WriteOp, Written};
-
-/// `{refId}` or `{externalId}` of another object.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ReferenceRequest {
-    pub ref_id: Option<String>,
-    pub external_id: Option<String>,
-}
-
-/// The initial state; `pending` and `stateValidFrom` are accepted and ignored on create.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct StateRequest {
-    #[schema(example = "ACTIVE")]
-    pub state: Option<String>,
-    #[schema(example = "active")]
-    pub state_reason: Option<String>,
-    pub state_valid_from: Option<String>,
-    #[schema(value_type = Option<Object>)]
-    pub pending: Option<serde_json::Value>,
-}
+use crate::domain::views::Customer;
+use crate::store::{WriteOp, Written};
 
 /// OCS.io CreateCustomer.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -54,53 +32,26 @@ pub struct CreateCustomerRequest {
     pub customer_profile: Option<String>,
     pub customer_segment: Option<String>,
     pub custom_name: Option<String>,
-    pub custom_attributes: Option<BTreeMap<String, String>>,
+    pub custom_attributes: Option<AttributesRequest>,
     pub state: Option<StateRequest>,
     pub test_customer: Option<bool>,
     pub parent: Option<ReferenceRequest>,
 }
 
-impl From<ReferenceRequest> for ReferenceSpec {
-    fn from(r: ReferenceRequest) -> Self {
-        ReferenceSpec {
-            ref_id: r.ref_id,
-            external_id: r.external_id,
-        }
-    }
-}
-
-impl From<StateRequest> for StateSpec {
-    fn from(s: StateRequest) -> Self {
-        StateSpec {
-            state: s.state,
-            state_reason: s.state_reason,
-        }
-    }
-}
-
 impl From<CreateCustomerRequest> for CustomerSpec {
     fn from(r: CreateCustomerRequest) -> Self {
         CustomerSpec {
-            external_id: r.external_id,
-            customer_profile: r.customer_profile,
-            customer_segment: r.customer_segment,
-            custom_name: r.custom_name,
-            custom_attributes: r.custom_attributes,
-            state: r.state.map(Into::into),
+            common: CommonSpec {
+                external_id: r.external_id,
+                profile: r.customer_profile,
+                segment: r.customer_segment,
+                custom_name: r.custom_name,
+                custom_attributes: r.custom_attributes,
+                state: r.state.map(Into::into),
+            },
             test_customer: r.test_customer,
             parent: r.parent.map(Into::into),
         }
-    }
-}
-
-pub(super) fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
-
-fn view(written: &Written) -> ApiResult<Customer> {
-    match written {
-        Written::Customer(row) => Customer::try_from((**row).clone()).map_err(ApiError::internal),
-        _ => Err(ApiError::internal("a customer write produced no customer")),
     }
 }
 
@@ -115,7 +66,7 @@ fn view(written: &Written) -> ApiResult<Customer> {
         (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 409, description = "externalId taken, or the key's first request still runs", body = Problem),
         (status = 413, body = Problem), (status = 415, body = Problem),
-        (status = 422, description = "A rule is broken, or the key was used for another request", body = Problem),
+        (status = 422, description = "A rule is broken (parent NOT_FOUND or INVALID_STATE included), or the key was used for another request", body = Problem),
     ),
     security(("bearer" = []))
 )]
@@ -136,160 +87,22 @@ pub async fn create(
     )?;
     let request: CreateCustomerRequest = decode(&body.value)?;
     let (_, catalog) = app.catalogs.get(&app.store, &caller.tenant).await?;
-    let (op, refused) = match customer::plan(request.into(), &catalog, limits) {
-        Ok(planned) => (
-            WriteOp::CreateCustomer(Box::new(planned.into_row(new_id(), Timestamp::now()))),
-            None,
-        ),
-        Err(errors) if claim.is_none() => return Err(ApiError::fields(errors)),
-        Err(errors) => (WriteOp::Refuse(Rejection::Refused), Some(errors)),
-    };
+    let planned = customer::plan(request.into(), &catalog, limits)
+        .map(|c| WriteOp::CreateCustomer(Box::new(c.into_row(new_id(), Timestamp::now()))));
+    let (op, refused) = idempotency::refusable(planned, claim.is_some())?;
     let render = idempotency::render(refused, |written| {
-        let customer = view(written)?;
+        let Written::Customer(row) = written else {
+            return Err(super::problem::ApiError::internal(
+                "a customer write produced no customer",
+            ));
+        };
+        let customer = view(Customer::try_from((**row).clone()))?;
         Ok(Success {
             status: StatusCode::CREATED,
             location: Some(format!("/v1/customers/{}", customer.id)),
-            event: Some((
-                "customer.created".into(),
-                "customer".into(),
-                customer.id.clone(),
-            )),
-            body: serde_json::to_vec(&customer).map_err(ApiError::internal)?,
+            events: created_events(Some(&**row), None, None)?,
+            body: serde_json::to_vec(&customer).map_err(super::problem::ApiError::internal)?,
         })
     });
     app.write(&caller, claim, op, render).await
-}
-
-/// Read one customer of the caller's tenant.
-#[utoipa::path(
-    get, path = "/v1/customers/{id}", tag = "customers",
-    params(("id" = String, Path, description = "The customer's id (OCS Ref ID)")),
-    responses((status = 200, body = Customer), (status = 401, body = Problem), (status = 404, body = Problem)),
-    security(("bearer" = []))
-)]
-pub async fn get(
-    State(app): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Customer>> {
-    caller.require(Role::Reader)?;
-    let row = app
-        .store
-        .customer(&caller.tenant, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no customer {id:?}")))?;
-    Ok(Json(Customer::try_from(row).map_err(ApiError::internal)?))
-}
-
-/// Filters and paging of `GET /v1/customers`.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    pub external_id: Option<String>,
-    pub segment: Option<String>,
-    /// INACTIVE, ACTIVE, SUSPENDED or DEACTIVATED.
-    pub state: Option<String>,
-    /// RFC 3339; only customers created after it.
-    pub created_after: Option<String>,
-    /// Page size, 1 to 1000 (default 100).
-    pub limit: Option<String>,
-    /// The `next` cursor of the previous page.
-    pub after: Option<String>,
-}
-
-/// One page of a listing.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CustomerPage {
-    pub data: Vec<Customer>,
-    /// Pass as `after` for the next page; null on the last page.
-    pub next: Option<String>,
-}
-
-const DEFAULT_PAGE: usize = 100;
-
-fn parse_list_query(raw: Option<&str>, max_page: usize) -> ApiResult<CustomerFilter> {
-    let query: ListQuery = serde_urlencoded::from_str(raw.unwrap_or(""))
-        .map_err(|e| ApiError::malformed(format!("bad query string: {e}")))?;
-    let mut errors = FieldErrors::new();
-    let limit = match query.limit.as_deref() {
-        None => DEFAULT_PAGE.min(max_page),
-        Some(text) => match text.parse::<usize>() {
-            Ok(n) if (1..=max_page).contains(&n) => n,
-            _ => {
-                errors.push(
-                    "limit",
-                    FieldCode::InvalidFormat,
-                    format!("limit is a whole number from 1 to {max_page}"),
-                );
-                0
-            }
-        },
-    };
-    if let Some(state) = query.state.as_deref() {
-        if state.parse::<LifecycleState>().is_err() {
-            errors.push(
-                "state",
-                FieldCode::InvalidFormat,
-                "state is one of INACTIVE, ACTIVE, SUSPENDED, DEACTIVATED",
-            );
-        }
-    }
-    let created_after = match query.created_after.as_deref() {
-        None => None,
-        Some(text) => match Timestamp::parse_rfc3339(text) {
-            Some(t) => Some(t.micros()),
-            None => {
-                errors.push(
-                    "createdAfter",
-                    FieldCode::InvalidFormat,
-                    "createdAfter is an RFC 3339 time such as 2026-01-31T12:00:00Z",
-                );
-                None
-            }
-        },
-    };
-    if !errors.is_empty() {
-        return Err(ApiError::malformed("bad query parameters; see errors").with_errors(errors));
-    }
-    Ok(CustomerFilter {
-        external_id: query.external_id,
-        segment: query.segment,
-        state: query.state,
-        created_after,
-        after_id: query.after,
-        limit,
-    })
-}
-
-/// List the tenant's customers, oldest first, filtered and paged by cursor.
-#[utoipa::path(
-    get, path = "/v1/customers", tag = "customers",
-    params(ListQuery),
-    responses((status = 200, body = CustomerPage), (status = 400, body = Problem), (status = 401, body = Problem)),
-    security(("bearer" = []))
-)]
-pub async fn list(
-    State(app): State<AppState>,
-    caller: Caller,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<CustomerPage>> {
-    caller.require(Role::Reader)?;
-    let mut filter = parse_list_query(raw.as_deref(), app.config.limits.page_size)?;
-    let limit = filter.limit;
-    filter.limit = limit + 1;
-    let mut rows = app.store.customers(&caller.tenant, filter).await?;
-    let more = rows.len() > limit;
-    rows.truncate(limit);
-    let data = rows
-        .into_iter()
-        .map(Customer::try_from)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(ApiError::internal)?;
-    let next = if more {
-        data.last().map(|c| c.id.clone())
-    } else {
-        None
-    };
-    Ok(Json(CustomerPage { data, next }))
 }

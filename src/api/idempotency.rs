@@ -12,8 +12,8 @@ use super::problem::{rejection_errors, ApiError, ApiResult, PROBLEM_JSON};
 use super::AppState;
 use crate::domain::{FieldCode, FieldErrors};
 use crate::store::{
-    now_micros, Claim, EventRow, Executed, Outcome, Render, Rendered, StoredAnswer, WriteCtx,
-    WriteOp, Written,
+    now_micros, Claim, EventRow, Executed, Outcome, Rejection, Render, Rendered, StoredAnswer,
+    WriteCtx, WriteOp, Written,
 };
 
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
@@ -70,13 +70,43 @@ pub fn claim(
     }))
 }
 
-/// A successful answer: status, JSON body, optional `Location`, and the event it records.
+/// A successful answer: status, JSON body, optional `Location`, and the events it records.
 pub struct Success {
     pub status: StatusCode,
     /// The answer's JSON, serialised from the response type so its field order is kept.
     pub body: Vec<u8>,
     pub location: Option<String>,
-    pub event: Option<(String, String, String)>,
+    pub events: Vec<EventRow>,
+}
+
+/// What to send the store for a request whose rules were checked: the write, or — when the
+/// request broke a rule but carries an idempotency key — a refusal to keep with the key.
+pub fn refusable(
+    planned: Result<WriteOp, FieldErrors>,
+    has_claim: bool,
+) -> ApiResult<(WriteOp, Option<FieldErrors>)> {
+    match planned {
+        Ok(op) => Ok((op, None)),
+        Err(errors) if !has_claim => Err(ApiError::fields(errors)),
+        Err(errors) => Ok((WriteOp::Refuse(Rejection::Refused), Some(errors))),
+    }
+}
+
+/// The problem a store refusal stands for.
+fn refusal_problem(refused: Option<FieldErrors>, rejection: &Rejection) -> ApiError {
+    match rejection {
+        Rejection::Missing => ApiError::not_found("no such object in this tenant"),
+        Rejection::Terminal => ApiError::fields(FieldErrors::one(
+            "state",
+            FieldCode::InvalidState,
+            "the object is DEACTIVATED and takes no further change",
+        )),
+        other => {
+            let mut errors = refused.unwrap_or_default();
+            errors.extend(rejection_errors(other));
+            ApiError::fields(errors)
+        }
+    }
 }
 
 /// Builds the render step: the answer for the outcome, and the event a success records.
@@ -88,37 +118,24 @@ pub fn render(
     Box::new(move |outcome: &Outcome| {
         let result = match outcome {
             Ok(written) => success(written),
-            Err(rejection) => {
-                let mut errors = refused.unwrap_or_default();
-                errors.extend(rejection_errors(rejection));
-                Err(ApiError::fields(errors))
-            }
+            Err(rejection) => Err(refusal_problem(refused, rejection)),
         };
         match result {
-            Ok(ok) => {
-                let body = ok.body;
-                let event = ok.event.map(|(event_type, entity, entity_id)| EventRow {
-                    event_type,
-                    entity,
-                    entity_id,
-                    data: String::from_utf8_lossy(&body).into_owned(),
-                });
-                Rendered {
-                    answer: StoredAnswer {
-                        status: ok.status.as_u16(),
-                        body,
-                        location: ok.location,
-                    },
-                    event,
-                }
-            }
+            Ok(ok) => Rendered {
+                answer: StoredAnswer {
+                    status: ok.status.as_u16(),
+                    body: ok.body,
+                    location: ok.location,
+                },
+                events: ok.events,
+            },
             Err(problem) => Rendered {
                 answer: StoredAnswer {
                     status: problem.status().as_u16(),
                     body: problem.body(),
                     location: None,
                 },
-                event: None,
+                events: Vec::new(),
             },
         }
     })

@@ -1,24 +1,32 @@
 //! The HTTP layer: the router, authentication, RFC 9457 errors, idempotency, and one module
 //! per door. Doors translate their dialect to the domain and know nothing of SQL.
 
+pub mod accounts;
 pub mod auth;
 pub mod body;
 pub mod catalog;
 pub mod catalogs;
 pub mod customers;
+pub mod entities;
+pub mod events;
 pub mod idempotency;
+pub mod lifecycle;
 pub mod openapi;
 pub mod ops;
 pub mod problem;
 pub mod rate_limit;
+pub mod subscribers;
+pub mod wire;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::{OriginalUri, Path, RawQuery, State};
+use axum::http::HeaderMap;
 use axum::http::{HeaderName, Request};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -26,7 +34,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::domain::Limits;
-use crate::store::Store;
+use crate::store::{Kind, Store};
 use auth::KeyCache;
 use catalogs::CatalogCache;
 use problem::ApiError;
@@ -91,13 +99,79 @@ fn panicked(_: Box<dyn std::any::Any + Send>) -> Response {
     ApiError::internal("a handler panicked").into_response()
 }
 
-pub fn router(state: AppState) -> Router {
-    Router::new()
+/// The routes every kind has: read, list, patch, state change and histories; `create` is
+/// the kind's own create handler.
+fn kind_routes(
+    router: Router<AppState>,
+    kind: Kind,
+    create: MethodRouter<AppState>,
+) -> Router<AppState> {
+    let base = format!("/v1/{}", kind.table());
+    router
         .route(
-            "/v1/customers",
-            get(customers::list).post(customers::create),
+            &base,
+            create.get(
+                move |state: State<AppState>, caller: auth::Caller, query: RawQuery| {
+                    entities::list(kind, state, caller, query)
+                },
+            ),
         )
-        .route("/v1/customers/{id}", get(customers::get))
+        .route(
+            &format!("{base}/{{id}}"),
+            get(
+                move |state: State<AppState>, caller: auth::Caller, id: Path<String>| {
+                    entities::get(kind, state, caller, id)
+                },
+            )
+            .patch(
+                move |state: State<AppState>,
+                      caller: auth::Caller,
+                      id: Path<String>,
+                      uri: OriginalUri,
+                      headers: HeaderMap,
+                      body: body::JsonBody| {
+                    lifecycle::patch(kind, state, caller, id, uri, headers, body)
+                },
+            ),
+        )
+        .route(
+            &format!("{base}/{{id}}/state"),
+            post(
+                move |state: State<AppState>,
+                      caller: auth::Caller,
+                      id: Path<String>,
+                      uri: OriginalUri,
+                      headers: HeaderMap,
+                      body: body::JsonBody| {
+                    lifecycle::change_state(kind, state, caller, id, uri, headers, body)
+                },
+            ),
+        )
+        .route(
+            &format!("{base}/{{id}}/states"),
+            get(
+                move |state: State<AppState>, caller: auth::Caller, id: Path<String>| {
+                    lifecycle::states(kind, state, caller, id)
+                },
+            ),
+        )
+        .route(
+            &format!("{base}/{{id}}/segments"),
+            get(
+                move |state: State<AppState>, caller: auth::Caller, id: Path<String>| {
+                    lifecycle::segments(kind, state, caller, id)
+                },
+            ),
+        )
+}
+
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new();
+    router = kind_routes(router, Kind::Customer, post(customers::create));
+    router = kind_routes(router, Kind::Account, post(accounts::create));
+    router = kind_routes(router, Kind::Subscriber, post(subscribers::create));
+    router
+        .route("/v1/events", get(events::feed))
         .route("/v1/catalog", get(catalog::get).put(catalog::put))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{catalog, customers, ops, problem};
+use super::{accounts, catalog, customers, entities, events, lifecycle, ops, problem, subscribers};
 use crate::domain;
 
 struct BearerAuth;
@@ -33,14 +33,21 @@ impl Modify for BearerAuth {
         license(name = "Apache-2.0")
     ),
     paths(
-        customers::create, customers::get, customers::list,
+        customers::create, accounts::create, subscribers::create,
+        entities::get, entities::list,
+        lifecycle::change_state, lifecycle::patch, lifecycle::states, lifecycle::segments,
+        events::feed,
         catalog::get, catalog::put,
         ops::healthz, ops::readyz, ops::metrics,
     ),
     components(schemas(problem::Problem, domain::FieldError, domain::FieldCode)),
     modifiers(&BearerAuth),
     tags(
-        (name = "customers", description = "The native (OCS.io) customer door"),
+        (name = "customers", description = "The native (OCS.io) door: customers"),
+        (name = "accounts", description = "The native (OCS.io) door: accounts, owned by customers"),
+        (name = "subscribers", description = "The native (OCS.io) door: subscribers, under accounts"),
+        (name = "objects", description = "What customers, accounts and subscribers share: `{kind}` is customers, accounts or subscribers"),
+        (name = "events", description = "The change feed"),
         (name = "catalog", description = "Profiles, segments, states and reasons; admin only"),
         (name = "operations", description = "Open without a key"),
     )

@@ -207,6 +207,6 @@ pub fn rejection_errors(rejection: &Rejection) -> FieldErrors {
             FieldCode::InvalidState,
             "names an object that is DEACTIVATED",
         ),
-        Rejection::Refused => FieldErrors::new(),
+        Rejection::Refused | Rejection::Missing | Rejection::Terminal => FieldErrors::new(),
     }
 }

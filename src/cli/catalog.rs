@@ -70,14 +70,14 @@ pub async fn apply(
     };
     let tenant_name = tenant.to_owned();
     let render = Box::new(move |outcome: &crate::store::Outcome| {
-        let event = match outcome {
-            Ok(Written::Catalog { version }) => Some(EventRow {
+        let events = match outcome {
+            Ok(Written::Catalog { version }) => vec![EventRow {
                 event_type: "catalog.updated".into(),
                 entity: "catalog".into(),
                 entity_id: format!("{tenant_name}@{version}"),
                 data: document,
-            }),
-            _ => None,
+            }],
+            _ => Vec::new(),
         };
         Rendered {
             answer: StoredAnswer {
@@ -85,7 +85,7 @@ pub async fn apply(
                 body: Vec::new(),
                 location: None,
             },
-            event,
+            events,
         }
     });
     match store.execute(ctx, op, render).await? {

@@ -11,6 +11,7 @@ use super::attributes::{self, Attributes};
 use super::errors::{FieldCode, FieldErrors};
 use super::state::State;
 use super::Limits;
+use crate::store::Kind;
 
 /// A customer profile: the template a customer is created from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -425,7 +426,74 @@ impl Catalog {
     }
 }
 
+/// What every kind of profile holds, seen the same way for each kind.
+#[derive(Debug, Clone, Copy)]
+pub struct ProfileView<'a> {
+    pub code: &'a str,
+    pub segment: &'a str,
+    pub state: State,
+    pub state_reason: &'a str,
+    pub custom_attributes: &'a Attributes,
+    /// The profile that creates the object above: an account profile's customer profile,
+    /// a subscriber profile's account profile.
+    pub parent_profile: Option<&'a str>,
+}
+
 impl CatalogRules {
+    /// The profile of a kind with this code, if configured.
+    pub fn profile(&self, kind: Kind, code: &str) -> Option<ProfileView<'_>> {
+        let d = &self.document;
+        match kind {
+            Kind::Customer => d
+                .customer_profiles
+                .iter()
+                .find(|p| p.code == code)
+                .map(|p| ProfileView {
+                    code: &p.code,
+                    segment: &p.segment,
+                    state: p.state,
+                    state_reason: &p.state_reason,
+                    custom_attributes: &p.custom_attributes,
+                    parent_profile: None,
+                }),
+            Kind::Account => {
+                d.account_profiles
+                    .iter()
+                    .find(|p| p.code == code)
+                    .map(|p| ProfileView {
+                        code: &p.code,
+                        segment: &p.segment,
+                        state: p.state,
+                        state_reason: &p.state_reason,
+                        custom_attributes: &p.custom_attributes,
+                        parent_profile: p.customer_profile.as_deref(),
+                    })
+            }
+            Kind::Subscriber => d
+                .subscriber_profiles
+                .iter()
+                .find(|p| p.code == code)
+                .map(|p| ProfileView {
+                    code: &p.code,
+                    segment: &p.segment,
+                    state: p.state,
+                    state_reason: &p.state_reason,
+                    custom_attributes: &p.custom_attributes,
+                    parent_profile: p.account_profile.as_deref(),
+                }),
+        }
+    }
+
+    pub fn has_segment(&self, kind: Kind, segment: &str) -> bool {
+        let d = &self.document;
+        let segments = match kind {
+            Kind::Customer => &d.customer_segments,
+            Kind::Account => &d.account_segments,
+            Kind::Subscriber => &d.subscriber_segments,
+        };
+        segments.iter().any(|s| s == segment)
+    }
+
     /// Reads back a stored document; it was valid when it was stored.
     pub fn from_stored(document: &str, limits: &Limits) -> Result<Self, String> {
         let catalog: Catalog =

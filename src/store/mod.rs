@@ -4,10 +4,6 @@
 //! the domain's rules: what to write comes in as rows, what went wrong goes out as a
 //! [`Rejection`] naming the field, and the caller renders the answer that idempotency keeps.
 
-use std::collections::BTreeMap;
-
-use serde::Serialize;
-
 pub mod postgres;
 pub mod sqlite;
 
@@ -30,171 +26,11 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// A stored API key, by the hash it is looked up with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyRecord {
-    pub id: String,
-    pub tenant: String,
-    pub role: String,
-}
+mod rows;
+mod write;
 
-/// How a write names another object.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RefKey {
-    Id(String),
-    ExternalId(String),
-}
-
-/// A customer to insert; id and times are chosen by the caller.
-#[derive(Debug, Clone)]
-pub struct NewCustomerRow {
-    pub id: String,
-    pub external_id: Option<String>,
-    pub profile: Option<String>,
-    pub segment: String,
-    pub custom_name: Option<String>,
-    pub custom_attributes: BTreeMap<String, String>,
-    pub state: String,
-    pub state_reason: String,
-    pub test_customer: bool,
-    pub parent: Option<RefKey>,
-    pub at: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CustomerRow {
-    pub id: String,
-    pub external_id: Option<String>,
-    pub profile: Option<String>,
-    pub segment: String,
-    pub custom_name: Option<String>,
-    pub custom_attributes: BTreeMap<String, String>,
-    pub state: String,
-    pub state_reason: String,
-    pub test_customer: bool,
-    pub parent_id: Option<String>,
-    pub parent_external_id: Option<String>,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
-
-/// Filters of a customer listing; every given one must match. Pages go by id.
-#[derive(Debug, Clone, Default)]
-pub struct CustomerFilter {
-    pub external_id: Option<String>,
-    pub segment: Option<String>,
-    pub state: Option<String>,
-    pub created_after: Option<i64>,
-    pub after_id: Option<String>,
-    pub limit: usize,
-}
-
-/// One write the store carries out in a transaction of its own (or savepoint, on SQLite).
-#[derive(Debug, Clone)]
-pub enum WriteOp {
-    CreateCustomer(Box<NewCustomerRow>),
-    /// A validated catalog document, stored as the tenant's next version.
-    PutCatalog {
-        document: String,
-        at: i64,
-    },
-    /// Nothing to write: the request was refused before reaching the store, and only
-    /// its idempotency key (if any) records the answer.
-    Refuse(Rejection),
-}
-
-impl WriteOp {
-    /// Whether the op writes at most one row and is refused only before writing or by a
-    /// conflict that aborts nothing, so a refusal leaves nothing to undo.
-    pub fn is_single_write(&self) -> bool {
-        matches!(
-            self,
-            WriteOp::CreateCustomer(_) | WriteOp::PutCatalog { .. } | WriteOp::Refuse(_)
-        )
-    }
-}
-
-/// What a write produced.
-#[derive(Debug, Clone)]
-pub enum Written {
-    Customer(Box<CustomerRow>),
-    Catalog { version: i64 },
-}
-
-/// Why a write was refused; names the field the client must change.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Rejection {
-    Duplicate {
-        field: String,
-    },
-    ReferenceNotFound {
-        field: String,
-    },
-    ReferenceTerminal {
-        field: String,
-    },
-    /// Refused above the store; the caller knows the problems and renders them.
-    Refused,
-}
-
-pub type Outcome = std::result::Result<Written, Rejection>;
-
-/// The first answer to an idempotent request, kept to replay to its retries.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredAnswer {
-    pub status: u16,
-    pub body: Vec<u8>,
-    pub location: Option<String>,
-}
-
-/// An outbox row written in the same transaction as the change it describes.
-#[derive(Debug, Clone)]
-pub struct EventRow {
-    pub event_type: String,
-    pub entity: String,
-    pub entity_id: String,
-    pub data: String,
-}
-
-/// What the caller makes of an outcome, inside the transaction: the answer to keep for
-/// retries and the event to record when something changed.
-pub struct Rendered {
-    pub answer: StoredAnswer,
-    pub event: Option<EventRow>,
-}
-
-pub type Render = Box<dyn FnOnce(&Outcome) -> Rendered + Send>;
-
-/// An idempotency key claimed for the write: scope (the path), the key, and the
-/// fingerprint of the request it was first used with.
-#[derive(Debug, Clone)]
-pub struct Claim {
-    pub scope: String,
-    pub key: String,
-    pub fingerprint: String,
-}
-
-/// Who writes, for whom, and under which idempotency key.
-#[derive(Debug, Clone)]
-pub struct WriteCtx {
-    pub tenant: String,
-    pub actor: String,
-    pub claim: Option<Claim>,
-    pub at: i64,
-}
-
-/// The end of an idempotent write.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Executed {
-    /// The write ran now (or was refused now) and this is its answer.
-    Fresh(StoredAnswer),
-    /// The key was used before with the same request: its first answer.
-    Replayed(StoredAnswer),
-    /// The key was used before with another request.
-    KeyReused,
-    /// The key's first request has not finished.
-    InProgress,
-}
+pub use rows::*;
+pub use write::*;
 
 /// The registry's storage, picked from the database URL's scheme.
 #[derive(Clone)]
@@ -266,16 +102,35 @@ impl Store {
         delegate!(self, s => s.execute(ctx, op, render).await)
     }
 
-    pub async fn customer(&self, tenant: &str, id: &str) -> Result<Option<CustomerRow>> {
-        delegate!(self, s => s.customer(tenant, id).await)
+    /// One object of the tenant, if it exists.
+    pub async fn entity(&self, kind: Kind, tenant: &str, id: &str) -> Result<Option<EntityRow>> {
+        delegate!(self, s => s.entity(kind, tenant, id).await)
     }
 
-    pub async fn customers(
+    /// A page of the tenant's objects of a kind, in id order.
+    pub async fn entities(
         &self,
+        kind: Kind,
         tenant: &str,
-        filter: CustomerFilter,
-    ) -> Result<Vec<CustomerRow>> {
-        delegate!(self, s => s.customers(tenant, filter).await)
+        filter: EntityFilter,
+    ) -> Result<Vec<EntityRow>> {
+        delegate!(self, s => s.entities(kind, tenant, filter).await)
+    }
+
+    /// An object's state or segment history, oldest first; `None` when there is no object.
+    pub async fn history(
+        &self,
+        kind: Kind,
+        tenant: &str,
+        id: &str,
+        which: History,
+    ) -> Result<Option<Vec<HistoryRow>>> {
+        delegate!(self, s => s.history(kind, tenant, id, which).await)
+    }
+
+    /// The tenant's events after `after`, in commit order.
+    pub async fn events(&self, tenant: &str, after: i64, limit: usize) -> Result<Vec<EventRecord>> {
+        delegate!(self, s => s.events(tenant, after, limit).await)
     }
 
     /// Forgets idempotency answers stored before `before`; returns how many.

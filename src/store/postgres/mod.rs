@@ -10,10 +10,14 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
 use super::{
-    CustomerFilter, CustomerRow, Executed, KeyRecord, Render, Result, StoreError, WriteCtx, WriteOp,
+    EntityFilter, EntityRow, EventRecord, Executed, History, HistoryRow, KeyRecord, Kind, Render,
+    Result, StoreError, WriteCtx, WriteOp,
 };
 
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_hierarchy.sql"),
+];
 const POOL_SIZE: usize = 32;
 
 pub(crate) fn db_error(e: tokio_postgres::Error) -> StoreError {
@@ -153,16 +157,32 @@ impl PgStore {
         queries::execute(&mut client, &ctx, op, render).await
     }
 
-    pub async fn customer(&self, tenant: &str, id: &str) -> Result<Option<CustomerRow>> {
-        queries::customer(&self.client().await?, tenant, id).await
+    pub async fn entity(&self, kind: Kind, tenant: &str, id: &str) -> Result<Option<EntityRow>> {
+        queries::entity(&self.client().await?, kind, tenant, id).await
     }
 
-    pub async fn customers(
+    pub async fn entities(
         &self,
+        kind: Kind,
         tenant: &str,
-        filter: CustomerFilter,
-    ) -> Result<Vec<CustomerRow>> {
-        queries::customers(&self.client().await?, tenant, &filter).await
+        filter: EntityFilter,
+    ) -> Result<Vec<EntityRow>> {
+        queries::entities(&self.client().await?, kind, tenant, &filter).await
+    }
+
+    pub async fn history(
+        &self,
+        kind: Kind,
+        tenant: &str,
+        id: &str,
+        which: History,
+    ) -> Result<Option<Vec<HistoryRow>>> {
+        queries::history(&self.client().await?, kind, tenant, id, which).await
+    }
+
+    pub async fn events(&self, tenant: &str, after: i64, limit: usize) -> Result<Vec<EventRecord>> {
+        let mut client = self.client().await?;
+        queries::events(&mut client, tenant, after, limit).await
     }
 
     pub async fn purge_idempotency(&self, before: i64) -> Result<u64> {

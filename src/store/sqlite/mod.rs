@@ -10,11 +10,15 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
 
 use super::{
-    CustomerFilter, CustomerRow, Executed, KeyRecord, Render, Result, StoreError, WriteCtx, WriteOp,
+    EntityFilter, EntityRow, EventRecord, Executed, History, HistoryRow, KeyRecord, Kind, Render,
+    Result, StoreError, WriteCtx, WriteOp,
 };
 use writer::Writer;
 
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_hierarchy.sql"),
+];
 const READERS: usize = 4;
 const MAX_BATCH: usize = 256;
 
@@ -203,23 +207,46 @@ impl SqliteStore {
             .await
     }
 
-    pub async fn customer(&self, tenant: &str, id: &str) -> Result<Option<CustomerRow>> {
+    pub async fn entity(&self, kind: Kind, tenant: &str, id: &str) -> Result<Option<EntityRow>> {
         let (tenant, id) = (tenant.to_owned(), id.to_owned());
         self.inner
             .readers
-            .read(move |conn| queries::customer(conn, &tenant, &id))
+            .read(move |conn| queries::entity(conn, kind, &tenant, &id))
             .await
     }
 
-    pub async fn customers(
+    pub async fn entities(
         &self,
+        kind: Kind,
         tenant: &str,
-        filter: CustomerFilter,
-    ) -> Result<Vec<CustomerRow>> {
+        filter: EntityFilter,
+    ) -> Result<Vec<EntityRow>> {
         let tenant = tenant.to_owned();
         self.inner
             .readers
-            .read(move |conn| queries::customers(conn, &tenant, &filter))
+            .read(move |conn| queries::entities(conn, kind, &tenant, &filter))
+            .await
+    }
+
+    pub async fn history(
+        &self,
+        kind: Kind,
+        tenant: &str,
+        id: &str,
+        which: History,
+    ) -> Result<Option<Vec<HistoryRow>>> {
+        let (tenant, id) = (tenant.to_owned(), id.to_owned());
+        self.inner
+            .readers
+            .read(move |conn| queries::history(conn, kind, &tenant, &id, which))
+            .await
+    }
+
+    pub async fn events(&self, tenant: &str, after: i64, limit: usize) -> Result<Vec<EventRecord>> {
+        let tenant = tenant.to_owned();
+        self.inner
+            .readers
+            .read(move |conn| queries::events(conn, &tenant, after, limit))
             .await
     }
 

@@ -51,8 +51,12 @@ CREATE TABLE idempotency (
 );
 CREATE INDEX idempotency_created_at ON idempotency(created_at);
 
+-- Rows get `id` when inserted and `seq` once committed: the sequencer numbers committed
+-- rows in one serialised step, so the feed's order is commit order and a reader that has
+-- seen seq N never later finds an event below N.
 CREATE TABLE events (
-    seq        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    seq        BIGINT UNIQUE,
     tenant_id  TEXT NOT NULL,
     type       TEXT NOT NULL,
     entity     TEXT NOT NULL,
@@ -62,3 +66,10 @@ CREATE TABLE events (
     data       TEXT NOT NULL
 );
 CREATE INDEX events_tenant_seq ON events(tenant_id, seq);
+CREATE INDEX events_unsequenced ON events(id) WHERE seq IS NULL;
+
+CREATE TABLE event_sequencer (
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    last_seq  BIGINT NOT NULL
+);
+INSERT INTO event_sequencer (id, last_seq) VALUES (1, 0);

@@ -1,0 +1,121 @@
+//! `POST /v1/subscribers`: OCS.io CreateSubscriber.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::auth::Caller;
+use super::body::{decode, JsonBody};
+use super::entities::{created_events, new_id, view};
+use super::idempotency::{self, Success};
+use super::problem::{ApiError, ApiResult, Problem};
+use super::wire::{AttributesRequest, ReferenceRequest, StateRequest};
+use super::AppState;
+use crate::domain::auth::Role;
+use crate::domain::entity::CommonSpec;
+use crate::domain::subscriber::{self, SubscriberSpec};
+use crate::domain::time::Timestamp;
+use crate::domain::views::Subscriber;
+use crate::store::{WriteOp, Written};
+
+/// OCS.io CreateSubscriber.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateSubscriberRequest {
+    /// Idempotency key; a retry with the same one gets the first answer.
+    pub request_id: Option<String>,
+    #[schema(example = "subscriber_external_id")]
+    pub external_id: Option<String>,
+    /// The account; without it, the subscriber profile's account profile creates one.
+    pub account: Option<ReferenceRequest>,
+    #[schema(example = "internetOnly")]
+    pub subscriber_profile: Option<String>,
+    pub subscriber_segment: Option<String>,
+    #[schema(example = "MSISDN")]
+    pub primary_resource_type: Option<String>,
+    #[schema(example = "421900123456")]
+    pub primary_resource: Option<String>,
+    pub state: Option<StateRequest>,
+    pub custom_name: Option<String>,
+    pub custom_attributes: Option<AttributesRequest>,
+}
+
+impl From<CreateSubscriberRequest> for SubscriberSpec {
+    fn from(r: CreateSubscriberRequest) -> Self {
+        SubscriberSpec {
+            common: CommonSpec {
+                external_id: r.external_id,
+                profile: r.subscriber_profile,
+                segment: r.subscriber_segment,
+                custom_name: r.custom_name,
+                custom_attributes: r.custom_attributes,
+                state: r.state.map(Into::into),
+            },
+            account: r.account.map(Into::into),
+            primary_resource_type: r.primary_resource_type,
+            primary_resource: r.primary_resource,
+        }
+    }
+}
+
+/// Create a subscriber under an account, or by profile with a new account and customer.
+#[utoipa::path(
+    post, path = "/v1/subscribers", tag = "subscribers",
+    request_body = CreateSubscriberRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Alternative to requestId")),
+    responses(
+        (status = 201, description = "Created; Location names it", body = Subscriber),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 409, description = "externalId (even of a deactivated subscriber) or a live primaryResource taken", body = Problem),
+        (status = 422, description = "One of the ten OCS.io rules is broken; errors name the fields", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create(
+    State(app): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: JsonBody,
+) -> ApiResult<Response> {
+    caller.require(Role::Writer)?;
+    let limits = &app.config.limits;
+    let claim = idempotency::claim(
+        &headers,
+        Some(&body.value),
+        "POST",
+        "/v1/subscribers",
+        limits.idempotency_key_chars,
+    )?;
+    let request: CreateSubscriberRequest = decode(&body.value)?;
+    let (_, catalog) = app.catalogs.get(&app.store, &caller.tenant).await?;
+    let now = Timestamp::now();
+    let planned = subscriber::plan(request.into(), &catalog, limits)
+        .map(|s| WriteOp::CreateSubscriber(Box::new(s.into_row(&mut new_id, now))));
+    let (op, refused) = idempotency::refusable(planned, claim.is_some())?;
+    let render = idempotency::render(refused, |written| {
+        let Written::Subscriber {
+            subscriber,
+            created_account,
+            created_customer,
+        } = written
+        else {
+            return Err(ApiError::internal(
+                "a subscriber write produced no subscriber",
+            ));
+        };
+        let shown = view(Subscriber::try_from((**subscriber).clone()))?;
+        Ok(Success {
+            status: StatusCode::CREATED,
+            location: Some(format!("/v1/subscribers/{}", shown.id)),
+            events: created_events(
+                created_customer.as_deref(),
+                created_account.as_deref(),
+                Some(subscriber),
+            )?,
+            body: serde_json::to_vec(&shown).map_err(ApiError::internal)?,
+        })
+    });
+    app.write(&caller, claim, op, render).await
+}
