@@ -172,7 +172,38 @@ async fn concurrent_retries_across_two_processes_create_once(backend: Backend) {
     assert_eq!(count(&app).await, 3);
 }
 
+async fn kept_answers_are_purged_after_their_retention(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut body = customer_body("kept");
+    body["requestId"] = json!("kept-1");
+    assert_eq!(app.admin.post("/v1/customers", &body).await.status, 201);
+    // The store's purge, as the server runs it every few minutes, with a cut-off a day ahead
+    // so that the answer just kept counts as expired.
+    let store = clientele::store::Store::open(&app.db.url).await.unwrap();
+    let day = 24 * 3600 * 1_000_000;
+    assert_eq!(
+        store
+            .purge_idempotency(clientele::store::now_micros() - day)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .purge_idempotency(clientele::store::now_micros() + day)
+            .await
+            .unwrap(),
+        1
+    );
+    store.close().await;
+    // Forgotten, the key runs the request again: now a duplicate, not a replay.
+    let again = app.admin.post("/v1/customers", &body).await;
+    again.problem(409, "CONFLICT");
+    assert_eq!(again.header("idempotent-replayed"), None);
+}
+
 both_backends!(
+    kept_answers_are_purged_after_their_retention,
     a_retry_gets_the_first_answer,
     the_header_key_works_like_request_id,
     errors_are_kept_and_replayed_before_validation,

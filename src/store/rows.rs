@@ -58,6 +58,24 @@ pub struct NewCommon {
     pub at: i64,
 }
 
+impl NewCommon {
+    /// The columns as they read back once inserted.
+    pub fn stored(&self) -> Common {
+        Common {
+            id: self.id.clone(),
+            external_id: self.external_id.clone(),
+            profile: self.profile.clone(),
+            segment: self.segment.clone(),
+            custom_name: self.custom_name.clone(),
+            custom_attributes: self.custom_attributes.clone(),
+            state: self.state.clone(),
+            state_reason: self.state_reason.clone(),
+            created_at: self.at,
+            updated_at: self.at,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct NewCustomerRow {
     pub common: NewCommon,

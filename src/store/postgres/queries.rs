@@ -337,43 +337,44 @@ async fn apply(client: &impl GenericClient, ctx: &WriteCtx, op: WriteOp) -> Resu
     })
 }
 
-/// `(id, state)` of the object a reference names in this tenant.
+/// `(id, external id, state)` of the object a reference names in this tenant.
 async fn resolve(
     client: &impl GenericClient,
     kind: Kind,
     tenant: &str,
     reference: &RefKey,
-) -> Result<Option<(String, String)>> {
+) -> Result<Option<(String, Option<String>, String)>> {
     let (column, key) = match reference {
         RefKey::Id(id) => ("id", id),
         RefKey::ExternalId(id) => ("external_id", id),
     };
     let sql = format!(
-        "SELECT id, state FROM {} WHERE tenant_id = $1 AND {column} = $2",
+        "SELECT id, external_id, state FROM {} WHERE tenant_id = $1 AND {column} = $2",
         kind.table()
     );
     let row = query_opt(client, &sql, &[&tenant, key])
         .await
         .map_err(db_error)?;
-    Ok(row.map(|row| (row.get(0), row.get(1))))
+    Ok(row.map(|row| (row.get(0), row.get(1), row.get(2))))
 }
 
-/// Resolves a reference that must name a live object; refusals name `field`.
+/// Resolves a reference that must name a live object to its id and external id;
+/// refusals name `field`.
 async fn resolve_live(
     client: &impl GenericClient,
     kind: Kind,
     tenant: &str,
     reference: &RefKey,
     field: &str,
-) -> Step<String> {
+) -> Step<(String, Option<String>)> {
     Ok(match resolve(client, kind, tenant, reference).await? {
         None => Err(Rejection::ReferenceNotFound {
             field: field.into(),
         }),
-        Some((_, state)) if state == TERMINAL_STATE => Err(Rejection::ReferenceTerminal {
+        Some((_, _, state)) if state == TERMINAL_STATE => Err(Rejection::ReferenceTerminal {
             field: field.into(),
         }),
-        Some((id, _)) => Ok(id),
+        Some((id, external_id, _)) => Ok((id, external_id)),
     })
 }
 
@@ -460,8 +461,8 @@ async fn record_created(
     Ok(())
 }
 
-/// Inserts a customer. The insert skips a taken external id instead of failing, so a
-/// refused create aborts nothing and needs no savepoint.
+/// Inserts a customer and starts its histories in one statement. The insert skips a taken
+/// external id instead of failing, so a refused create aborts nothing and needs no savepoint.
 async fn create_customer(
     client: &impl GenericClient,
     ctx: &WriteCtx,
@@ -471,18 +472,28 @@ async fn create_customer(
         None => None,
         Some(reference) => {
             match resolve_live(client, Kind::Customer, &ctx.tenant, reference, "parent").await? {
-                Ok(id) => Some(id),
+                Ok(parent) => Some(parent),
                 Err(rejection) => return Ok(Err(rejection)),
             }
         }
     };
     let c = &row.common;
-    let inserted = exec(
+    let parent_id = parent.as_ref().map(|(id, _)| id);
+    let inserted: i64 = query_one(
         client,
-        "INSERT INTO customers (id, tenant_id, external_id, profile, segment, custom_name,
-             custom_attributes, state, state_reason, test_customer, parent_id, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
-         ON CONFLICT (tenant_id, external_id) DO NOTHING",
+        "WITH c AS (
+             INSERT INTO customers (id, tenant_id, external_id, profile, segment, custom_name,
+                 custom_attributes, state, state_reason, test_customer, parent_id, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+             ON CONFLICT (tenant_id, external_id) DO NOTHING
+             RETURNING id),
+         s AS (
+             INSERT INTO state_history (tenant_id, entity, entity_id, state, state_reason, actor, at)
+             SELECT $2, 'customer', id, $8, $9, $13, $14 FROM c),
+         g AS (
+             INSERT INTO segment_history (tenant_id, entity, entity_id, segment, actor, at)
+             SELECT $2, 'customer', id, $5, $13, $14 FROM c WHERE $5::TEXT IS NOT NULL)
+         SELECT count(*) FROM c",
         &[
             &c.id,
             &ctx.tenant,
@@ -494,24 +505,27 @@ async fn create_customer(
             &c.state,
             &c.state_reason,
             &row.test_customer,
-            &parent,
+            &parent_id,
             &c.at,
+            &ctx.actor,
+            &ctx.at,
         ],
     )
     .await
-    .map_err(db_error)?;
+    .map_err(db_error)?
+    .get(0);
     if inserted == 0 {
         return Ok(Err(Rejection::Duplicate {
             field: "externalId".into(),
         }));
     }
-    record_created(client, ctx, Kind::Customer, c).await?;
-    match entity(client, Kind::Customer, &ctx.tenant, &c.id).await? {
-        Some(EntityRow::Customer(row)) => Ok(Ok(row)),
-        _ => Err(StoreError::Corrupt(
-            "a new customer cannot be read back".into(),
-        )),
-    }
+    let (parent_id, parent_external_id) = parent.unzip();
+    Ok(Ok(CustomerRow {
+        common: c.stored(),
+        test_customer: row.test_customer,
+        parent_id,
+        parent_external_id: parent_external_id.flatten(),
+    }))
 }
 
 async fn create_account(
@@ -522,7 +536,7 @@ async fn create_account(
     let (owner, created) = match &row.owner {
         NewOwner::Existing(reference) => {
             match resolve_live(client, Kind::Customer, &ctx.tenant, reference, "customer").await? {
-                Ok(id) => (id, None),
+                Ok((id, _)) => (id, None),
                 Err(rejection) => return Ok(Err(rejection)),
             }
         }
@@ -581,7 +595,7 @@ async fn create_subscriber(
     let (account_id, created_account, created_customer) = match &row.account {
         NewAccountOf::Existing(reference) => {
             match resolve_live(client, Kind::Account, &ctx.tenant, reference, "account").await? {
-                Ok(id) => (id, None, None),
+                Ok((id, _)) => (id, None, None),
                 Err(rejection) => return Ok(Err(rejection)),
             }
         }

@@ -245,14 +245,15 @@ fn resolve(
         .map_err(db_error)
 }
 
-/// Resolves a reference that must name a live object; refusals name `field`.
+/// Resolves a reference that must name a live object to its id and external id;
+/// refusals name `field`.
 fn resolve_live(
     conn: &Connection,
     kind: Kind,
     tenant: &str,
     reference: &RefKey,
     field: &str,
-) -> Step<String> {
+) -> Step<(String, Option<String>)> {
     Ok(match resolve(conn, kind, tenant, reference)? {
         None => Err(Rejection::ReferenceNotFound {
             field: field.into(),
@@ -260,7 +261,7 @@ fn resolve_live(
         Some((_, _, state)) if state == TERMINAL_STATE => Err(Rejection::ReferenceTerminal {
             field: field.into(),
         }),
-        Some((id, _, _)) => Ok(id),
+        Some((id, external_id, _)) => Ok((id, external_id)),
     })
 }
 
@@ -383,7 +384,7 @@ fn create_customer(conn: &Connection, ctx: &WriteCtx, row: &NewCustomerRow) -> S
                 c.state,
                 c.state_reason,
                 row.test_customer,
-                parent,
+                parent.as_ref().map(|(id, _)| id),
                 c.at
             ])
         });
@@ -391,9 +392,13 @@ fn create_customer(conn: &Connection, ctx: &WriteCtx, row: &NewCustomerRow) -> S
         return Ok(Err(rejection));
     }
     record_created(conn, ctx, Kind::Customer, c)?;
-    customer(conn, &ctx.tenant, &c.id)?
-        .map(Ok)
-        .ok_or_else(|| StoreError::Corrupt("a new customer cannot be read back".into()))
+    let (parent_id, parent_external_id) = parent.unzip();
+    Ok(Ok(CustomerRow {
+        common: c.stored(),
+        test_customer: row.test_customer,
+        parent_id,
+        parent_external_id: parent_external_id.flatten(),
+    }))
 }
 
 fn create_account(
@@ -404,7 +409,7 @@ fn create_account(
     let (owner, created) = match &row.owner {
         NewOwner::Existing(reference) => {
             match resolve_live(conn, Kind::Customer, &ctx.tenant, reference, "customer")? {
-                Ok(id) => (id, None),
+                Ok((id, _)) => (id, None),
                 Err(rejection) => return Ok(Err(rejection)),
             }
         }
@@ -459,7 +464,7 @@ fn create_subscriber(
     let (account_id, created_account, created_customer) = match &row.account {
         NewAccountOf::Existing(reference) => {
             match resolve_live(conn, Kind::Account, &ctx.tenant, reference, "account")? {
-                Ok(id) => (id, None, None),
+                Ok((id, _)) => (id, None, None),
                 Err(rejection) => return Ok(Err(rejection)),
             }
         }
@@ -755,13 +760,6 @@ pub(super) fn entity(
         vec![Value::Text(tenant.to_owned()), Value::Text(id.to_owned())],
     )?;
     Ok(rows.pop())
-}
-
-fn customer(conn: &Connection, tenant: &str, id: &str) -> Result<Option<CustomerRow>> {
-    Ok(match entity(conn, Kind::Customer, tenant, id)? {
-        Some(EntityRow::Customer(row)) => Some(row),
-        _ => None,
-    })
 }
 
 fn account(conn: &Connection, tenant: &str, id: &str) -> Result<Option<AccountRow>> {
