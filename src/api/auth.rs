@@ -82,11 +82,13 @@ where
             .headers
             .get(header::AUTHORIZATION)
             .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <api key>"))?;
+        // The scheme name is case-insensitive (RFC 9110 §11.1).
         let key = header
             .to_str()
             .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, key)| key.trim())
             .filter(|k| !k.is_empty())
             .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <api key>"))?;
         let record = app
@@ -103,3 +105,34 @@ where
         })
     }
 }
+
+/// A caller whose key may write; checked before the body is read, so a key without the
+/// role is told 403 whatever it sent.
+pub struct Writer(pub Caller);
+
+/// A caller whose key is an admin's.
+pub struct Admin(pub Caller);
+
+macro_rules! role_extractor {
+    ($name:ident, $role:expr) => {
+        impl<S> FromRequestParts<S> for $name
+        where
+            S: Send + Sync,
+            AppState: FromRef<S>,
+        {
+            type Rejection = ApiError;
+
+            async fn from_request_parts(
+                parts: &mut Parts,
+                state: &S,
+            ) -> Result<Self, Self::Rejection> {
+                let caller = Caller::from_request_parts(parts, state).await?;
+                caller.require($role)?;
+                Ok($name(caller))
+            }
+        }
+    };
+}
+
+role_extractor!(Writer, Role::Writer);
+role_extractor!(Admin, Role::Admin);

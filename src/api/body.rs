@@ -34,6 +34,9 @@ fn is_json_media_type(headers: &HeaderMap) -> Option<bool> {
 /// sending, gets the 413 instead of a reset connection; past this the connection is cut.
 const DRAIN_BYTES: usize = 16 * 1024 * 1024;
 
+/// How long a client may take to send its body.
+const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 async fn read_limited(mut body: Body, limit: usize) -> Result<Bytes, ApiError> {
     use http_body_util::BodyExt;
     let mut buffer = Vec::new();
@@ -68,6 +71,42 @@ fn depth(value: &Value) -> usize {
     }
 }
 
+/// The path of the first string (or member name) holding a NUL character, which no text
+/// column can store; `None` when there is none.
+fn nul_at(value: &Value, at: &str) -> Option<String> {
+    match value {
+        Value::String(text) if text.contains('\0') => Some(at.to_owned()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_at(item, &format!("{at}[{i}]"))),
+        Value::Object(members) => members.iter().find_map(|(name, member)| {
+            let path = crate::domain::errors::path(at, name);
+            if name.contains('\0') {
+                Some(path)
+            } else {
+                nul_at(member, &path)
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// Refuses text that holds a NUL character (query values, path ids): no text column
+/// stores one, and both backends must answer alike.
+pub fn refuse_nul(field: &str, text: &str) -> Result<(), ApiError> {
+    if text.contains('\0') {
+        return Err(
+            ApiError::malformed("text must not hold NUL characters").with_errors(FieldErrors::one(
+                field,
+                FieldCode::InvalidFormat,
+                "holds a NUL character",
+            )),
+        );
+    }
+    Ok(())
+}
+
 impl<S> FromRequest<S> for JsonBody
 where
     S: Send + Sync,
@@ -79,7 +118,15 @@ where
         let app = AppState::from_ref(state);
         let limit = app.config.limits.body_bytes;
         let media = is_json_media_type(req.headers());
-        let bytes = read_limited(req.into_body(), limit).await?;
+        let bytes = tokio::time::timeout(BODY_TIMEOUT, read_limited(req.into_body(), limit))
+            .await
+            .map_err(|_| {
+                ApiError::new(
+                    axum::http::StatusCode::REQUEST_TIMEOUT,
+                    "REQUEST_TIMEOUT",
+                    "the body did not arrive in time",
+                )
+            })??;
         match media {
             Some(true) => {}
             None if bytes.is_empty() => {
@@ -102,7 +149,33 @@ where
                 "the body nests deeper than {max_depth} levels"
             )));
         }
+        if let Some(at) = nul_at(&value, "") {
+            return Err(
+                ApiError::malformed("text must not hold NUL characters").with_errors(
+                    FieldErrors::one(at, FieldCode::InvalidFormat, "holds a NUL character"),
+                ),
+            );
+        }
         Ok(Self { value })
+    }
+}
+
+/// The `{id}` of a path, with a bad one (not UTF-8, a NUL) refused as a problem.
+pub struct IdPath(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for IdPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(id) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|e| ApiError::malformed(format!("bad path: {e}")))?;
+        refuse_nul("id", &id)?;
+        Ok(Self(id))
     }
 }
 

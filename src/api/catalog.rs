@@ -5,12 +5,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
 
-use super::auth::Caller;
-use super::body::{decode, JsonBody};
-use super::idempotency::{self, Success};
+use super::auth::Admin;
+use super::body::JsonBody;
+use super::idempotency::{self, decode_or_refuse, Success};
 use super::problem::{ApiError, ApiResult, Problem};
 use super::AppState;
-use crate::domain::auth::Role;
 use crate::domain::catalog::Catalog;
 use crate::store::{now_micros, EventRow, WriteOp, Written};
 
@@ -20,8 +19,7 @@ use crate::store::{now_micros, EventRow, WriteOp, Written};
     responses((status = 200, body = Catalog), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = []))
 )]
-pub async fn get(State(app): State<AppState>, caller: Caller) -> ApiResult<Json<Catalog>> {
-    caller.require(Role::Admin)?;
+pub async fn get(State(app): State<AppState>, Admin(caller): Admin) -> ApiResult<Json<Catalog>> {
     let (_, rules) = app.catalogs.get(&app.store, &caller.tenant).await?;
     Ok(Json(rules.document().clone()))
 }
@@ -39,11 +37,10 @@ pub async fn get(State(app): State<AppState>, caller: Caller) -> ApiResult<Json<
 )]
 pub async fn put(
     State(app): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     headers: HeaderMap,
     body: JsonBody,
 ) -> ApiResult<Response> {
-    caller.require(Role::Admin)?;
     let limits = &app.config.limits;
     let claim = idempotency::claim(
         &headers,
@@ -57,7 +54,7 @@ pub async fn put(
     if let Some(members) = document.as_object_mut() {
         members.remove("requestId");
     }
-    let catalog: Catalog = decode(&document)?;
+    let catalog: Catalog = decode_or_refuse!(app, caller, claim, &document);
     let document = serde_json::to_string(&catalog).map_err(ApiError::internal)?;
     let planned = catalog
         .clone()

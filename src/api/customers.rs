@@ -6,14 +6,13 @@ use axum::response::Response;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::auth::Caller;
-use super::body::{decode, JsonBody};
+use super::auth::Writer;
+use super::body::JsonBody;
 use super::entities::{created_events, new_id, view};
-use super::idempotency::{self, Success};
+use super::idempotency::{self, decode_or_refuse, Success};
 use super::problem::{ApiResult, Problem};
 use super::wire::{AttributesRequest, ReferenceRequest, StateRequest};
 use super::AppState;
-use crate::domain::auth::Role;
 use crate::domain::customer::{self, CustomerSpec};
 use crate::domain::entity::CommonSpec;
 use crate::domain::time::Timestamp;
@@ -72,11 +71,10 @@ impl From<CreateCustomerRequest> for CustomerSpec {
 )]
 pub async fn create(
     State(app): State<AppState>,
-    caller: Caller,
+    Writer(caller): Writer,
     headers: HeaderMap,
     body: JsonBody,
 ) -> ApiResult<Response> {
-    caller.require(Role::Writer)?;
     let limits = &app.config.limits;
     let claim = idempotency::claim(
         &headers,
@@ -85,7 +83,7 @@ pub async fn create(
         "/v1/customers",
         limits.idempotency_key_chars,
     )?;
-    let request: CreateCustomerRequest = decode(&body.value)?;
+    let request: CreateCustomerRequest = decode_or_refuse!(app, caller, claim, &body.value);
     let (_, catalog) = app.catalogs.get(&app.store, &caller.tenant).await?;
     let planned = customer::plan(request.into(), &catalog, limits)
         .map(|c| WriteOp::CreateCustomer(Box::new(c.into_row(new_id(), Timestamp::now()))));

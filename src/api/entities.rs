@@ -1,12 +1,13 @@
 //! What the three kinds share on the native door: reading one, listing, and the events and
 //! views their writes produce.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Caller;
+use super::body::{refuse_nul, IdPath};
 use super::problem::{ApiError, ApiResult, Problem};
 use super::AppState;
 use crate::domain::auth::Role;
@@ -83,7 +84,7 @@ pub async fn get(
     kind: Kind,
     State(app): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Json<Entity>> {
     caller.require(Role::Reader)?;
     let row = app
@@ -146,6 +147,20 @@ pub fn page_size(limit: Option<&str>, max: usize, errors: &mut FieldErrors) -> u
 fn parse_list_query(kind: Kind, raw: Option<&str>, max_page: usize) -> ApiResult<EntityFilter> {
     let query: ListQuery = serde_urlencoded::from_str(raw.unwrap_or(""))
         .map_err(|e| ApiError::malformed(format!("bad query string: {e}")))?;
+    for (name, value) in [
+        ("externalId", &query.external_id),
+        ("segment", &query.segment),
+        ("state", &query.state),
+        ("createdAfter", &query.created_after),
+        ("customer", &query.customer),
+        ("account", &query.account),
+        ("limit", &query.limit),
+        ("after", &query.after),
+    ] {
+        if let Some(value) = value {
+            refuse_nul(name, value)?;
+        }
+    }
     let mut errors = FieldErrors::new();
     let limit = page_size(query.limit.as_deref(), max_page, &mut errors);
     if let Some(state) = query.state.as_deref() {

@@ -84,16 +84,19 @@ pub struct Success {
 pub fn refusable(
     planned: Result<WriteOp, FieldErrors>,
     has_claim: bool,
-) -> ApiResult<(WriteOp, Option<FieldErrors>)> {
+) -> ApiResult<(WriteOp, Option<ApiError>)> {
     match planned {
         Ok(op) => Ok((op, None)),
         Err(errors) if !has_claim => Err(ApiError::fields(errors)),
-        Err(errors) => Ok((WriteOp::Refuse(Rejection::Refused), Some(errors))),
+        Err(errors) => Ok((
+            WriteOp::Refuse(Rejection::Refused),
+            Some(ApiError::fields(errors)),
+        )),
     }
 }
 
-/// The problem a store refusal stands for.
-fn refusal_problem(refused: Option<FieldErrors>, rejection: &Rejection) -> ApiError {
+/// The problem a store refusal stands for; `refused` is the one found before the store.
+fn refusal_problem(refused: Option<ApiError>, rejection: &Rejection) -> ApiError {
     match rejection {
         Rejection::Missing => ApiError::not_found("no such object in this tenant"),
         Rejection::Terminal => ApiError::fields(FieldErrors::one(
@@ -101,18 +104,33 @@ fn refusal_problem(refused: Option<FieldErrors>, rejection: &Rejection) -> ApiEr
             FieldCode::InvalidState,
             "the object is DEACTIVATED and takes no further change",
         )),
-        other => {
-            let mut errors = refused.unwrap_or_default();
-            errors.extend(rejection_errors(other));
-            ApiError::fields(errors)
+        Rejection::Refused => {
+            refused.unwrap_or_else(|| ApiError::internal("a refusal without its problem"))
         }
+        other => ApiError::fields(rejection_errors(other)),
     }
 }
 
+/// Decodes a request body; with an idempotency key, a body of the wrong shape is refused
+/// through the store like any other answer, so the key is checked before the shape and the
+/// 400 is kept for its retries.
+macro_rules! decode_or_refuse {
+    ($app:expr, $caller:expr, $claim:expr, $value:expr) => {
+        match $crate::api::body::decode($value) {
+            Ok(request) => request,
+            Err(problem) if $claim.is_some() => {
+                return $app.refuse(&$caller, $claim, problem).await;
+            }
+            Err(problem) => return Err(problem),
+        }
+    };
+}
+pub(crate) use decode_or_refuse;
+
 /// Builds the render step: the answer for the outcome, and the event a success records.
-/// `refused` holds the problems found before the store, when the request broke a rule.
+/// `refused` holds the problem found before the store, when the request broke a rule.
 pub fn render(
-    refused: Option<FieldErrors>,
+    refused: Option<ApiError>,
     success: impl FnOnce(&Written) -> Result<Success, ApiError> + Send + 'static,
 ) -> Render {
     Box::new(move |outcome: &Outcome| {
@@ -161,6 +179,20 @@ fn answer_response(answer: StoredAnswer, replayed: bool) -> Response {
 }
 
 impl AppState {
+    /// Keeps a refusal found before the store with the request's idempotency key.
+    pub async fn refuse(
+        &self,
+        caller: &Caller,
+        claim: Option<Claim>,
+        problem: ApiError,
+    ) -> ApiResult<Response> {
+        let render = render(Some(problem), |_| {
+            Err(ApiError::internal("a refusal wrote something"))
+        });
+        self.write(caller, claim, WriteOp::Refuse(Rejection::Refused), render)
+            .await
+    }
+
     /// Runs one write for the caller: claims the key, writes, and answers — or replays.
     pub async fn write(
         &self,

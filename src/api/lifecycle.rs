@@ -1,17 +1,17 @@
 //! Changing what exists: `POST /v1/{kind}/{id}/state`, `PATCH /v1/{kind}/{id}`, and the
 //! state and segment histories those changes leave.
 
-use axum::extract::{OriginalUri, Path, State};
+use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::auth::Caller;
-use super::body::{decode, JsonBody};
+use super::auth::{Caller, Writer};
+use super::body::{IdPath, JsonBody};
 use super::entities::{event, view};
-use super::idempotency::{self, Success};
+use super::idempotency::{self, decode_or_refuse, Success};
 use super::problem::{ApiError, ApiResult, Problem};
 use super::wire::{present, AttributesRequest};
 use super::AppState;
@@ -57,13 +57,12 @@ pub struct StateChangeRequest {
 pub async fn change_state(
     kind: Kind,
     State(app): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
+    Writer(caller): Writer,
+    IdPath(id): IdPath,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     body: JsonBody,
 ) -> ApiResult<Response> {
-    caller.require(Role::Writer)?;
     let limits = &app.config.limits;
     let claim = idempotency::claim(
         &headers,
@@ -72,7 +71,7 @@ pub async fn change_state(
         uri.path(),
         limits.idempotency_key_chars,
     )?;
-    let request: StateChangeRequest = decode(&body.value)?;
+    let request: StateChangeRequest = decode_or_refuse!(app, caller, claim, &body.value);
     let (_, catalog) = app.catalogs.get(&app.store, &caller.tenant).await?;
     let spec = StateSpec {
         state: request.state,
@@ -195,13 +194,12 @@ impl PatchRequest {
 pub async fn patch(
     kind: Kind,
     State(app): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
+    Writer(caller): Writer,
+    IdPath(id): IdPath,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     body: JsonBody,
 ) -> ApiResult<Response> {
-    caller.require(Role::Writer)?;
     let limits = &app.config.limits;
     let claim = idempotency::claim(
         &headers,
@@ -210,8 +208,12 @@ pub async fn patch(
         uri.path(),
         limits.idempotency_key_chars,
     )?;
-    let request: PatchRequest = decode(&body.value)?;
-    let spec = request.into_spec(kind)?;
+    let request: PatchRequest = decode_or_refuse!(app, caller, claim, &body.value);
+    let spec = match request.into_spec(kind) {
+        Ok(spec) => spec,
+        Err(problem) if claim.is_some() => return app.refuse(&caller, claim, problem).await,
+        Err(problem) => return Err(problem),
+    };
     let (_, catalog) = app.catalogs.get(&app.store, &caller.tenant).await?;
     let planned = plan_patch(kind, spec, &catalog, limits).map(|patch| WriteOp::Patch {
         kind,
@@ -265,7 +267,7 @@ pub async fn states(
     kind: Kind,
     State(app): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Json<StateHistory>> {
     caller.require(Role::Reader)?;
     let rows = app
@@ -314,7 +316,7 @@ pub async fn segments(
     kind: Kind,
     State(app): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Json<SegmentHistory>> {
     caller.require(Role::Reader)?;
     let rows = app

@@ -21,7 +21,7 @@ pub mod wire;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{OriginalUri, Path, RawQuery, State};
+use axum::extract::{OriginalUri, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::http::{HeaderName, Request};
 use axum::middleware;
@@ -119,14 +119,14 @@ fn kind_routes(
         .route(
             &format!("{base}/{{id}}"),
             get(
-                move |state: State<AppState>, caller: auth::Caller, id: Path<String>| {
+                move |state: State<AppState>, caller: auth::Caller, id: body::IdPath| {
                     entities::get(kind, state, caller, id)
                 },
             )
             .patch(
                 move |state: State<AppState>,
-                      caller: auth::Caller,
-                      id: Path<String>,
+                      caller: auth::Writer,
+                      id: body::IdPath,
                       uri: OriginalUri,
                       headers: HeaderMap,
                       body: body::JsonBody| {
@@ -138,8 +138,8 @@ fn kind_routes(
             &format!("{base}/{{id}}/state"),
             post(
                 move |state: State<AppState>,
-                      caller: auth::Caller,
-                      id: Path<String>,
+                      caller: auth::Writer,
+                      id: body::IdPath,
                       uri: OriginalUri,
                       headers: HeaderMap,
                       body: body::JsonBody| {
@@ -150,7 +150,7 @@ fn kind_routes(
         .route(
             &format!("{base}/{{id}}/states"),
             get(
-                move |state: State<AppState>, caller: auth::Caller, id: Path<String>| {
+                move |state: State<AppState>, caller: auth::Caller, id: body::IdPath| {
                     lifecycle::states(kind, state, caller, id)
                 },
             ),
@@ -158,7 +158,7 @@ fn kind_routes(
         .route(
             &format!("{base}/{{id}}/segments"),
             get(
-                move |state: State<AppState>, caller: auth::Caller, id: Path<String>| {
+                move |state: State<AppState>, caller: auth::Caller, id: body::IdPath| {
                     lifecycle::segments(kind, state, caller, id)
                 },
             ),

@@ -45,8 +45,20 @@ impl ApiError {
         }
     }
 
+    /// Lists the field problems, at most `MAX_LISTED` of them: a hostile request must not
+    /// make an answer (kept with its idempotency key) larger than itself.
     pub fn with_errors(mut self, errors: FieldErrors) -> Self {
-        self.errors = errors.into_vec();
+        const MAX_LISTED: usize = 100;
+        let mut errors = errors.into_vec();
+        if errors.len() > MAX_LISTED {
+            self.detail = format!(
+                "{} ({} problems; the first {MAX_LISTED} are listed)",
+                self.detail,
+                errors.len()
+            );
+            errors.truncate(MAX_LISTED);
+        }
+        self.errors = errors;
         self
     }
 
@@ -176,6 +188,12 @@ impl IntoResponse for ApiError {
         if let Some(seconds) = self.retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
+        if self.status == StatusCode::UNAUTHORIZED {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"clientele\""),
+            );
+        }
         response
     }
 }
@@ -184,6 +202,11 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::WriterGone => Self::unavailable("the server is shutting down"),
+            StoreError::Busy => {
+                let mut e = Self::unavailable("the data is busy with other writes; retry");
+                e.retry_after = Some(1);
+                e
+            }
             other => Self::internal(other),
         }
     }

@@ -6,14 +6,13 @@ use axum::response::Response;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::auth::Caller;
-use super::body::{decode, JsonBody};
+use super::auth::Writer;
+use super::body::JsonBody;
 use super::entities::{created_events, new_id, view};
-use super::idempotency::{self, Success};
+use super::idempotency::{self, decode_or_refuse, Success};
 use super::problem::{ApiError, ApiResult, Problem};
 use super::wire::{AttributesRequest, ReferenceRequest, StateRequest};
 use super::AppState;
-use crate::domain::auth::Role;
 use crate::domain::entity::CommonSpec;
 use crate::domain::subscriber::{self, SubscriberSpec};
 use crate::domain::time::Timestamp;
@@ -75,11 +74,10 @@ impl From<CreateSubscriberRequest> for SubscriberSpec {
 )]
 pub async fn create(
     State(app): State<AppState>,
-    caller: Caller,
+    Writer(caller): Writer,
     headers: HeaderMap,
     body: JsonBody,
 ) -> ApiResult<Response> {
-    caller.require(Role::Writer)?;
     let limits = &app.config.limits;
     let claim = idempotency::claim(
         &headers,
@@ -88,7 +86,7 @@ pub async fn create(
         "/v1/subscribers",
         limits.idempotency_key_chars,
     )?;
-    let request: CreateSubscriberRequest = decode(&body.value)?;
+    let request: CreateSubscriberRequest = decode_or_refuse!(app, caller, claim, &body.value);
     let (_, catalog) = app.catalogs.get(&app.store, &caller.tenant).await?;
     let now = Timestamp::now();
     let planned = subscriber::plan(request.into(), &catalog, limits)

@@ -41,7 +41,12 @@ pub struct Cli {
     #[arg(long, global = true, env = "CLIENTELE_CONFIG")]
     config: Option<PathBuf>,
     /// sqlite://FILE (default sqlite://clientele.db) or postgres://…
-    #[arg(long, global = true, env = "CLIENTELE_DATABASE_URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "CLIENTELE_DATABASE_URL",
+        hide_env_values = true
+    )]
     database_url: Option<String>,
     #[command(subcommand)]
     command: Command,

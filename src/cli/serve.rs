@@ -147,9 +147,21 @@ pub async fn run(config: ServeConfig) -> Result<(), CliError> {
         backend = store.backend(),
         "clientele is listening"
     );
-    axum::serve(listener, api::router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    // After SIGTERM, requests in flight get this long to finish: a client that trickles its
+    // bytes must not hold the process up for ever.
+    const DRAIN: Duration = Duration::from_secs(30);
+    let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, api::router(state)).with_graceful_shutdown(async {
+        shutdown_signal().await;
+        let _ = stopping.send(());
+    });
+    tokio::select! {
+        served = server => served?,
+        _ = async {
+            let _ = stopped.await;
+            tokio::time::sleep(DRAIN).await;
+        } => tracing::warn!("requests still open {DRAIN:?} after the signal were cut off"),
+    }
     purge.abort();
     store.close().await;
     tracing::info!("stopped");

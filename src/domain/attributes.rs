@@ -25,6 +25,8 @@ pub fn check(field: &str, attributes: &Attributes, limits: &Limits, errors: &mut
                 attributes.len()
             ),
         );
+        // Too many to be worth a word on each.
+        return;
     }
     for (key, value) in attributes {
         let at = path(field, key);

@@ -208,9 +208,11 @@ fn check_codes<'a>(
         } else if code.chars().count() > limits.string_chars {
             errors.push(at, FieldCode::TooLong, "a code is at most 1024 characters");
         } else if !seen.insert(code.to_owned()) {
+            // Not DUPLICATE: that code means a value taken by stored data (409); this is a
+            // document at odds with itself.
             errors.push(
                 at,
-                FieldCode::Duplicate,
+                FieldCode::NotAllowed,
                 format!("{code:?} is listed twice"),
             );
         }
@@ -585,7 +587,7 @@ mod tests {
                 FieldCode::NotConfigured,
             ),
             ("resourceTypes[1].pattern", FieldCode::InvalidFormat),
-            ("customerSegments[2]", FieldCode::Duplicate),
+            ("customerSegments[2]", FieldCode::NotAllowed),
         ] {
             assert!(
                 found.contains(&(expected.0.to_owned(), expected.1)),

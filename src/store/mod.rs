@@ -22,12 +22,41 @@ pub enum StoreError {
     WriterGone,
     #[error("a stored value could not be read: {0}")]
     Corrupt(String),
+    #[error("the data is locked by other writes; try again")]
+    Busy,
+}
+
+/// A database URL fit for messages: any password replaced by `***`.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((credentials, host)) = rest.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 mod rows;
 mod write;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn urls_lose_their_passwords_in_messages() {
+        assert_eq!(
+            super::redact("postgres://u:s3cret@db:5432/x"),
+            "postgres://u:***@db:5432/x"
+        );
+        assert_eq!(super::redact("postgres://u@db/x"), "postgres://u@db/x");
+        assert_eq!(super::redact("sqlite://a.db"), "sqlite://a.db");
+    }
+}
 
 pub use rows::*;
 pub use write::*;
@@ -56,7 +85,7 @@ impl Store {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Store::Postgres(postgres::PgStore::open(url).await?))
         } else {
-            Err(StoreError::UnsupportedUrl(url.to_owned()))
+            Err(StoreError::UnsupportedUrl(redact(url)))
         }
     }
 

@@ -21,6 +21,9 @@ const MIGRATIONS: &[&str] = &[
 const POOL_SIZE: usize = 32;
 
 pub(crate) fn db_error(e: tokio_postgres::Error) -> StoreError {
+    if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) {
+        return StoreError::Busy;
+    }
     match e.as_db_error() {
         Some(db) => StoreError::Database(format!("{}: {}", db.code().code(), db.message())),
         None => StoreError::Database(e.to_string()),
@@ -40,7 +43,7 @@ impl PgStore {
     pub async fn open(url: &str) -> Result<Self> {
         let mut config: tokio_postgres::Config = url
             .parse()
-            .map_err(|e| StoreError::UnsupportedUrl(format!("{url}: {e}")))?;
+            .map_err(|e| StoreError::UnsupportedUrl(format!("{}: {e}", super::redact(url))))?;
         // Durable commits whatever the server's default; a retry of an idempotent request
         // waits this long for the first one before it is told the first is still running.
         config.options("-c synchronous_commit=on -c lock_timeout=2000");

@@ -337,20 +337,25 @@ async fn apply(client: &impl GenericClient, ctx: &WriteCtx, op: WriteOp) -> Resu
     })
 }
 
-/// `(id, external id, state)` of the object a reference names in this tenant.
+/// `(id, external id, state)` of the object a reference names in this tenant. With
+/// `lock`, the row is share-locked until the transaction ends, so a state change of the
+/// object (which locks it for update) waits for a child being created under it, or the
+/// creation waits for the change and then sees the new state.
 async fn resolve(
     client: &impl GenericClient,
     kind: Kind,
     tenant: &str,
     reference: &RefKey,
+    lock: bool,
 ) -> Result<Option<(String, Option<String>, String)>> {
     let (column, key) = match reference {
         RefKey::Id(id) => ("id", id),
         RefKey::ExternalId(id) => ("external_id", id),
     };
     let sql = format!(
-        "SELECT id, external_id, state FROM {} WHERE tenant_id = $1 AND {column} = $2",
-        kind.table()
+        "SELECT id, external_id, state FROM {} WHERE tenant_id = $1 AND {column} = $2{}",
+        kind.table(),
+        if lock { " FOR SHARE" } else { "" }
     );
     let row = query_opt(client, &sql, &[&tenant, key])
         .await
@@ -367,15 +372,17 @@ async fn resolve_live(
     reference: &RefKey,
     field: &str,
 ) -> Step<(String, Option<String>)> {
-    Ok(match resolve(client, kind, tenant, reference).await? {
-        None => Err(Rejection::ReferenceNotFound {
-            field: field.into(),
-        }),
-        Some((_, _, state)) if state == TERMINAL_STATE => Err(Rejection::ReferenceTerminal {
-            field: field.into(),
-        }),
-        Some((id, external_id, _)) => Ok((id, external_id)),
-    })
+    Ok(
+        match resolve(client, kind, tenant, reference, true).await? {
+            None => Err(Rejection::ReferenceNotFound {
+                field: field.into(),
+            }),
+            Some((_, _, state)) if state == TERMINAL_STATE => Err(Rejection::ReferenceTerminal {
+                field: field.into(),
+            }),
+            Some((id, external_id, _)) => Ok((id, external_id)),
+        },
+    )
 }
 
 /// The field a unique index violation is about, by the index's name.
@@ -656,7 +663,8 @@ async fn live_children(
             let statement = client
                 .prepare_cached(
                     "SELECT a.id FROM accounts a JOIN account_owners o ON o.account_id = a.id
-                     WHERE o.customer_id = $1 AND o.is_primary AND a.state <> $2 ORDER BY a.id",
+                     WHERE o.customer_id = $1 AND o.is_primary AND a.state <> $2 ORDER BY a.id
+                     FOR UPDATE OF a",
                 )
                 .await
                 .map_err(db_error)?;
@@ -673,7 +681,7 @@ async fn live_children(
     };
     let statement = client
         .prepare_cached(
-            "SELECT id FROM subscribers WHERE account_id = $1 AND state <> $2 ORDER BY id",
+            "SELECT id FROM subscribers WHERE account_id = $1 AND state <> $2 ORDER BY id FOR UPDATE",
         )
         .await
         .map_err(db_error)?;
@@ -720,13 +728,22 @@ async fn change_state(
     }
     let mut changed = Vec::with_capacity(targets.len());
     for (kind, id) in targets {
+        // A child deactivated since it was listed keeps its terminal state.
         let sql = format!(
-            "UPDATE {} SET state = $1, state_reason = $2, updated_at = $3 WHERE id = $4",
+            "UPDATE {} SET state = $1, state_reason = $2, updated_at = $3
+             WHERE tenant_id = $4 AND id = $5 AND state <> $6",
             kind.table()
         );
-        exec(client, &sql, &[&state, &reason, &ctx.at, &id])
-            .await
-            .map_err(db_error)?;
+        let updated = exec(
+            client,
+            &sql,
+            &[&state, &reason, &ctx.at, &ctx.tenant, &id, &TERMINAL_STATE],
+        )
+        .await
+        .map_err(db_error)?;
+        if updated == 0 {
+            continue;
+        }
         record_history(client, ctx, kind, &id, History::State, state, reason).await?;
         changed.push(
             entity(client, kind, &ctx.tenant, &id)
@@ -777,7 +794,7 @@ async fn patch_entity(
     let segment = patch.segment.clone().or(current.segment.clone());
     let sql = format!(
         "UPDATE {} SET external_id = $1, custom_name = $2, custom_attributes = $3,
-             segment = $4, updated_at = $5 WHERE id = $6",
+             segment = $4, updated_at = $5 WHERE tenant_id = $7 AND id = $6",
         kind.table()
     );
     let updated = exec(
@@ -790,6 +807,7 @@ async fn patch_entity(
             &segment,
             &ctx.at,
             &id,
+            &ctx.tenant,
         ],
     )
     .await;
@@ -869,8 +887,15 @@ async fn read_rows(
     sql: &str,
     params: &[&(dyn ToSql + Sync)],
 ) -> Result<Vec<EntityRow>> {
-    let statement = client.prepare_cached(sql).await.map_err(db_error)?;
-    let rows = client.query(&statement, params).await.map_err(db_error)?;
+    // Listings vary in shape with their filters, so only the fixed lookups are kept prepared;
+    // a per-connection cache of every shape would grow without bound.
+    let rows = if sql.contains(" LIMIT ") {
+        client.query(sql, params).await
+    } else {
+        let statement = client.prepare_cached(sql).await.map_err(db_error)?;
+        client.query(&statement, params).await
+    }
+    .map_err(db_error)?;
     let mut entities = rows
         .iter()
         .map(|row| entity_row(kind, row))
@@ -964,7 +989,7 @@ pub(super) async fn history(
     id: &str,
     which: History,
 ) -> Result<Option<Vec<HistoryRow>>> {
-    if resolve(client, kind, tenant, &RefKey::Id(id.to_owned()))
+    if resolve(client, kind, tenant, &RefKey::Id(id.to_owned()), false)
         .await?
         .is_none()
     {

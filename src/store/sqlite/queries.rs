@@ -572,12 +572,26 @@ fn change_state(
     }
     let mut changed = Vec::with_capacity(targets.len());
     for (kind, id) in targets {
-        conn.prepare_cached(&format!(
-            "UPDATE {} SET state = ?1, state_reason = ?2, updated_at = ?3 WHERE id = ?4",
-            kind.table()
-        ))
-        .and_then(|mut stmt| stmt.execute(params![state, reason, ctx.at, id]))
-        .map_err(db_error)?;
+        let updated = conn
+            .prepare_cached(&format!(
+                "UPDATE {} SET state = ?1, state_reason = ?2, updated_at = ?3
+                 WHERE tenant_id = ?4 AND id = ?5 AND state <> ?6",
+                kind.table()
+            ))
+            .and_then(|mut stmt| {
+                stmt.execute(params![
+                    state,
+                    reason,
+                    ctx.at,
+                    ctx.tenant,
+                    id,
+                    TERMINAL_STATE
+                ])
+            })
+            .map_err(db_error)?;
+        if updated == 0 {
+            continue;
+        }
         record_history(conn, ctx, kind, &id, History::State, state, reason)?;
         changed.push(
             entity(conn, kind, &ctx.tenant, &id)?
@@ -617,7 +631,7 @@ fn patch_entity(
     let updated = conn
         .prepare_cached(&format!(
             "UPDATE {} SET external_id = ?1, custom_name = ?2, custom_attributes = ?3,
-                 segment = ?4, updated_at = ?5 WHERE id = ?6",
+                 segment = ?4, updated_at = ?5 WHERE tenant_id = ?7 AND id = ?6",
             kind.table()
         ))
         .and_then(|mut stmt| {
@@ -628,7 +642,8 @@ fn patch_entity(
                     .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?,
                 segment,
                 ctx.at,
-                id
+                id,
+                ctx.tenant
             ])
         });
     if let Err(rejection) = write_unique(updated)? {

@@ -129,12 +129,28 @@ fn commit_batch(conn: &Connection, batch: Vec<Job>) {
         }
         return;
     }
-    let finishes: Vec<Finish> = batch.into_iter().map(|job| job(Some(conn))).collect();
-    let committed = conn.execute_batch("COMMIT").map_err(|e| {
-        tracing::error!(error = %e, "commit failed; the batch is rolled back");
-        let _ = conn.execute_batch("ROLLBACK");
-        e.to_string()
-    });
+    // SQLite rolls the whole transaction back on some errors (I/O, a full disk). Jobs after
+    // that would run in autocommit mode and commit one by one, so they are not run at all.
+    let mut lost = false;
+    let mut finishes: Vec<Finish> = Vec::with_capacity(batch.len());
+    for job in batch {
+        if lost {
+            finishes.push(job(None));
+        } else {
+            finishes.push(job(Some(conn)));
+            lost = conn.is_autocommit();
+        }
+    }
+    let committed = if lost {
+        tracing::error!("the write transaction was rolled back by SQLite; the batch failed");
+        Err("the write transaction was rolled back".to_owned())
+    } else {
+        conn.execute_batch("COMMIT").map_err(|e| {
+            tracing::error!(error = %e, "commit failed; the batch is rolled back");
+            let _ = conn.execute_batch("ROLLBACK");
+            e.to_string()
+        })
+    };
     metrics::histogram!("clientele_sqlite_batch_size").record(finishes.len() as f64);
     for finish in finishes {
         finish(committed.clone());
