@@ -139,7 +139,30 @@ async fn the_cli_shows_and_applies_catalogs(backend: Backend) {
     assert!(stderr.contains("customerSegments[1]"), "{stderr}");
 }
 
+async fn concurrent_replacements_all_land(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let base = app.admin.get("/v1/catalog").await.json();
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let client = app.admin.clone();
+        let mut catalog = base.clone();
+        catalog["customerSegments"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!(format!("seg{i}")));
+        tasks.push(tokio::spawn(async move {
+            client.put("/v1/catalog", &catalog).await.status
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), 200);
+    }
+    let last = app.admin.get("/v1/catalog").await.json();
+    assert_eq!(last["customerSegments"].as_array().unwrap().len(), 3);
+}
+
 both_backends!(
+    concurrent_replacements_all_land,
     the_default_catalog_holds_the_seed_values,
     an_inconsistent_catalog_is_refused_whole,
     a_replaced_catalog_governs_new_customers,

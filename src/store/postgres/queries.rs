@@ -317,6 +317,14 @@ async fn apply(client: &impl GenericClient, ctx: &WriteCtx, op: WriteOp) -> Resu
             .map(|e| Written::Patched(Box::new(e))),
         WriteOp::PutCatalog { document, at } => {
             ensure_tenant(client, &ctx.tenant, at).await?;
+            // Two replacements at once queue here instead of racing for one version number.
+            query_opt(
+                client,
+                "SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE",
+                &[&ctx.tenant],
+            )
+            .await
+            .map_err(db_error)?;
             let version = catalog_version(client, &ctx.tenant).await? + 1;
             let inserted = exec(
                 client,
