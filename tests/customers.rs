@@ -7,24 +7,7 @@ use common::{customer_body, Backend, TestApp};
 use serde_json::{json, Value};
 
 fn seed_examples() -> Vec<Value> {
-    let text = include_str!("../../shared/seeds/ocs-create-customer.txt");
-    // The seed's examples are the JSON objects in the text, each starting on a line "{".
-    let mut examples = Vec::new();
-    let mut current: Option<String> = None;
-    for line in text.lines() {
-        if line.trim_end() == "{" {
-            current = Some(String::new());
-        }
-        if let Some(buf) = current.as_mut() {
-            buf.push_str(line);
-            buf.push('\n');
-            if line.trim_end() == "}" {
-                examples.push(serde_json::from_str(buf).expect("a seed example is JSON"));
-                current = None;
-            }
-        }
-    }
-    examples
+    common::seed_examples(include_str!("../../shared/seeds/ocs-create-customer.txt"))
 }
 
 async fn seed_examples_work_unchanged(backend: Backend) {

@@ -1,22 +1,21 @@
 //! `POST /v1/accounts`.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::auth::Writer;
 use super::body::JsonBody;
-use super::entities::{created_events, new_id, view};
-use super::idempotency::{self, decode_or_refuse, Success};
+use super::entities::{self, created_events, new_id, view};
 use super::problem::{ApiError, ApiResult, Problem};
 use super::wire::{AttributesRequest, ReferenceRequest, StateRequest};
 use super::AppState;
 use crate::domain::account::{self, AccountSpec};
 use crate::domain::entity::CommonSpec;
 use crate::domain::time::Timestamp;
-use crate::domain::views::Account;
+use crate::domain::views::{Account, Entity};
 use crate::store::{WriteOp, Written};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -71,35 +70,29 @@ pub async fn create(
     headers: HeaderMap,
     body: JsonBody,
 ) -> ApiResult<Response> {
-    let limits = &app.config.limits;
-    let claim = idempotency::claim(
-        &headers,
-        Some(&body.value),
-        "POST",
+    let plan = |request: CreateAccountRequest, catalog: &_, limits: &_| {
+        account::plan(request.into(), catalog, limits)
+            .map(|a| WriteOp::CreateAccount(Box::new(a.into_row(&mut new_id, Timestamp::now()))))
+    };
+    entities::create(
+        app,
+        caller,
+        headers,
+        body,
         "/v1/accounts",
-        limits.idempotency_key_chars,
-    )?;
-    let request: CreateAccountRequest = decode_or_refuse!(app, caller, claim, &body.value);
-    let (_, catalog) = app.catalogs.get(&app.store, &caller.tenant).await?;
-    let now = Timestamp::now();
-    let planned = account::plan(request.into(), &catalog, limits)
-        .map(|a| WriteOp::CreateAccount(Box::new(a.into_row(&mut new_id, now))));
-    let (op, refused) = idempotency::refusable(planned, claim.is_some())?;
-    let render = idempotency::render(refused, |written| {
-        let Written::Account {
-            account,
-            created_customer,
-        } = written
-        else {
-            return Err(ApiError::internal("an account write produced no account"));
-        };
-        let shown = view(Account::try_from((**account).clone()))?;
-        Ok(Success {
-            status: StatusCode::CREATED,
-            location: Some(format!("/v1/accounts/{}", shown.id)),
-            events: created_events(created_customer.as_deref(), Some(account), None)?,
-            body: serde_json::to_vec(&shown).map_err(ApiError::internal)?,
-        })
-    });
-    app.write(&caller, claim, op, render).await
+        plan,
+        |written| {
+            let Written::Account {
+                account,
+                created_customer,
+            } = written
+            else {
+                return Err(ApiError::internal("an account write produced no account"));
+            };
+            let shown = view(Account::try_from((**account).clone()))?;
+            let events = created_events(created_customer.as_deref(), Some(account), None)?;
+            Ok((Entity::Account(shown), events))
+        },
+    )
+    .await
 }

@@ -1,22 +1,21 @@
 //! `POST /v1/customers`: OCS.io CreateCustomer.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::auth::Writer;
 use super::body::JsonBody;
-use super::entities::{created_events, new_id, view};
-use super::idempotency::{self, decode_or_refuse, Success};
-use super::problem::{ApiResult, Problem};
+use super::entities::{self, created_events, new_id, view};
+use super::problem::{ApiError, ApiResult, Problem};
 use super::wire::{AttributesRequest, ReferenceRequest, StateRequest};
 use super::AppState;
 use crate::domain::customer::{self, CustomerSpec};
 use crate::domain::entity::CommonSpec;
 use crate::domain::time::Timestamp;
-use crate::domain::views::Customer;
+use crate::domain::views::{Customer, Entity};
 use crate::store::{WriteOp, Written};
 
 /// OCS.io CreateCustomer.
@@ -75,32 +74,27 @@ pub async fn create(
     headers: HeaderMap,
     body: JsonBody,
 ) -> ApiResult<Response> {
-    let limits = &app.config.limits;
-    let claim = idempotency::claim(
-        &headers,
-        Some(&body.value),
-        "POST",
+    let plan = |request: CreateCustomerRequest, catalog: &_, limits: &_| {
+        customer::plan(request.into(), catalog, limits)
+            .map(|c| WriteOp::CreateCustomer(Box::new(c.into_row(new_id(), Timestamp::now()))))
+    };
+    entities::create(
+        app,
+        caller,
+        headers,
+        body,
         "/v1/customers",
-        limits.idempotency_key_chars,
-    )?;
-    let request: CreateCustomerRequest = decode_or_refuse!(app, caller, claim, &body.value);
-    let (_, catalog) = app.catalogs.get(&app.store, &caller.tenant).await?;
-    let planned = customer::plan(request.into(), &catalog, limits)
-        .map(|c| WriteOp::CreateCustomer(Box::new(c.into_row(new_id(), Timestamp::now()))));
-    let (op, refused) = idempotency::refusable(planned, claim.is_some())?;
-    let render = idempotency::render(refused, |written| {
-        let Written::Customer(row) = written else {
-            return Err(super::problem::ApiError::internal(
-                "a customer write produced no customer",
-            ));
-        };
-        let customer = view(Customer::try_from((**row).clone()))?;
-        Ok(Success {
-            status: StatusCode::CREATED,
-            location: Some(format!("/v1/customers/{}", customer.id)),
-            events: created_events(Some(&**row), None, None)?,
-            body: serde_json::to_vec(&customer).map_err(super::problem::ApiError::internal)?,
-        })
-    });
-    app.write(&caller, claim, op, render).await
+        plan,
+        |written| {
+            let Written::Customer(row) = written else {
+                return Err(ApiError::internal("a customer write produced no customer"));
+            };
+            let shown = view(Customer::try_from((**row).clone()))?;
+            Ok((
+                Entity::Customer(shown),
+                created_events(Some(row), None, None)?,
+            ))
+        },
+    )
+    .await
 }

@@ -2,21 +2,29 @@
 //! views their writes produce.
 
 use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::Json;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Caller;
+use super::body::JsonBody;
 use super::body::{refuse_nul, IdPath};
+use super::idempotency::{self, decode_or_refuse, Success};
 use super::problem::{ApiError, ApiResult, Problem};
 use super::AppState;
 use crate::domain::auth::Role;
+use crate::domain::catalog::CatalogRules;
 use crate::domain::state::State as LifecycleState;
 use crate::domain::time::Timestamp;
 use crate::domain::views::{BadRow, Entity};
+use crate::domain::Limits;
 use crate::domain::{FieldCode, FieldErrors};
 use crate::store::{
-    AccountRow, CustomerRow, EntityFilter, EntityRow, EventRow, Kind, SubscriberRow,
+    AccountRow, CustomerRow, EntityFilter, EntityRow, EventRow, Kind, SubscriberRow, WriteOp,
+    Written,
 };
 
 pub fn new_id() -> String {
@@ -68,6 +76,46 @@ pub fn created_events(
         )?);
     }
     Ok(events)
+}
+
+/// The path every native create takes: the idempotency key first, then the body's shape,
+/// the rules against the tenant's catalog, and the write with its answer kept for retries.
+pub async fn create<R, P, W>(
+    app: AppState,
+    caller: Caller,
+    headers: HeaderMap,
+    body: JsonBody,
+    path: &'static str,
+    plan: P,
+    written: W,
+) -> ApiResult<Response>
+where
+    R: DeserializeOwned,
+    P: FnOnce(R, &CatalogRules, &Limits) -> Result<WriteOp, FieldErrors>,
+    W: FnOnce(&Written) -> ApiResult<(Entity, Vec<EventRow>)> + Send + 'static,
+{
+    let limits = &app.config.limits;
+    let claim = idempotency::claim(
+        &headers,
+        Some(&body.value),
+        "POST",
+        path,
+        limits.idempotency_key_chars,
+    )?;
+    let request: R = decode_or_refuse!(app, caller, claim, &body.value);
+    let (_, catalog) = app.catalogs.get(&app.store, &caller.tenant).await?;
+    let planned = plan(request, &catalog, limits);
+    let (op, refused) = idempotency::refusable(planned, claim.is_some())?;
+    let render = idempotency::render(refused, move |outcome| {
+        let (shown, events) = written(outcome)?;
+        Ok(Success {
+            status: StatusCode::CREATED,
+            location: Some(format!("{path}/{}", shown.id())),
+            events,
+            body: serde_json::to_vec(&shown).map_err(ApiError::internal)?,
+        })
+    });
+    app.write(&caller, claim, op, render).await
 }
 
 /// Read one object of the caller's tenant. `kind` is `customers`, `accounts` or `subscribers`.

@@ -1,22 +1,21 @@
 //! `POST /v1/subscribers`: OCS.io CreateSubscriber.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::auth::Writer;
 use super::body::JsonBody;
-use super::entities::{created_events, new_id, view};
-use super::idempotency::{self, decode_or_refuse, Success};
+use super::entities::{self, created_events, new_id, view};
 use super::problem::{ApiError, ApiResult, Problem};
 use super::wire::{AttributesRequest, ReferenceRequest, StateRequest};
 use super::AppState;
 use crate::domain::entity::CommonSpec;
 use crate::domain::subscriber::{self, SubscriberSpec};
 use crate::domain::time::Timestamp;
-use crate::domain::views::Subscriber;
+use crate::domain::views::{Entity, Subscriber};
 use crate::store::{WriteOp, Written};
 
 /// OCS.io CreateSubscriber.
@@ -78,42 +77,36 @@ pub async fn create(
     headers: HeaderMap,
     body: JsonBody,
 ) -> ApiResult<Response> {
-    let limits = &app.config.limits;
-    let claim = idempotency::claim(
-        &headers,
-        Some(&body.value),
-        "POST",
+    let plan = |request: CreateSubscriberRequest, catalog: &_, limits: &_| {
+        subscriber::plan(request.into(), catalog, limits)
+            .map(|s| WriteOp::CreateSubscriber(Box::new(s.into_row(&mut new_id, Timestamp::now()))))
+    };
+    entities::create(
+        app,
+        caller,
+        headers,
+        body,
         "/v1/subscribers",
-        limits.idempotency_key_chars,
-    )?;
-    let request: CreateSubscriberRequest = decode_or_refuse!(app, caller, claim, &body.value);
-    let (_, catalog) = app.catalogs.get(&app.store, &caller.tenant).await?;
-    let now = Timestamp::now();
-    let planned = subscriber::plan(request.into(), &catalog, limits)
-        .map(|s| WriteOp::CreateSubscriber(Box::new(s.into_row(&mut new_id, now))));
-    let (op, refused) = idempotency::refusable(planned, claim.is_some())?;
-    let render = idempotency::render(refused, |written| {
-        let Written::Subscriber {
-            subscriber,
-            created_account,
-            created_customer,
-        } = written
-        else {
-            return Err(ApiError::internal(
-                "a subscriber write produced no subscriber",
-            ));
-        };
-        let shown = view(Subscriber::try_from((**subscriber).clone()))?;
-        Ok(Success {
-            status: StatusCode::CREATED,
-            location: Some(format!("/v1/subscribers/{}", shown.id)),
-            events: created_events(
+        plan,
+        |written| {
+            let Written::Subscriber {
+                subscriber,
+                created_account,
+                created_customer,
+            } = written
+            else {
+                return Err(ApiError::internal(
+                    "a subscriber write produced no subscriber",
+                ));
+            };
+            let shown = view(Subscriber::try_from((**subscriber).clone()))?;
+            let events = created_events(
                 created_customer.as_deref(),
                 created_account.as_deref(),
                 Some(subscriber),
-            )?,
-            body: serde_json::to_vec(&shown).map_err(ApiError::internal)?,
-        })
-    });
-    app.write(&caller, claim, op, render).await
+            )?;
+            Ok((Entity::Subscriber(shown), events))
+        },
+    )
+    .await
 }

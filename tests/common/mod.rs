@@ -406,3 +406,23 @@ pub fn customer_body(external_id: &str) -> Value {
         "state": {"state": "ACTIVE", "stateReason": "active"}
     })
 }
+
+/// The JSON examples of a seed document: each object starts on a line `{` and ends on a line `}`.
+pub fn seed_examples(text: &str) -> Vec<Value> {
+    let mut examples = Vec::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        if line.trim_end() == "{" {
+            current = Some(String::new());
+        }
+        if let Some(buf) = current.as_mut() {
+            buf.push_str(line);
+            buf.push('\n');
+            if line.trim_end() == "}" {
+                examples.push(serde_json::from_str(buf).expect("a seed example is JSON"));
+                current = None;
+            }
+        }
+    }
+    examples
+}
