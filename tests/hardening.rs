@@ -254,7 +254,87 @@ async fn no_live_child_is_left_under_a_deactivated_account(backend: Backend) {
     assert_eq!(live["data"], json!([]));
 }
 
+async fn acknowledged_writes_survive_a_kill(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let TestApp { server, db, admin } = app;
+    let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let client = admin.clone();
+        let answered = answered.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut body = customer_body(&format!("k{i}"));
+            body["requestId"] = json!(format!("kill-{i}"));
+            let reply = tokio::time::timeout(
+                std::time::Duration::from_secs(20),
+                client.try_send(
+                    Method::POST,
+                    "/v1/customers",
+                    &[("content-type", "application/json")],
+                    Some(body.to_string().into_bytes()),
+                ),
+            )
+            .await;
+            answered.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            (i, body, reply.ok().flatten())
+        }));
+    }
+    // Kill the server (SIGKILL: no drain) once a few writes are answered, the rest under way.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while answered.load(std::sync::atomic::Ordering::SeqCst) < 10 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no write was answered"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    let mut server = server;
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    let mut acknowledged = Vec::new();
+    let mut unanswered = Vec::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            (_, _, Some(reply)) if reply.status == 201 => acknowledged.push(reply.json()),
+            (_, body, _) => unanswered.push(body),
+        }
+    }
+    eprintln!(
+        "acknowledged {} unanswered {}",
+        acknowledged.len(),
+        unanswered.len()
+    );
+    let again = common::Server::start(&db.url, &[("CLIENTELE_ADMIN_KEY", common::ADMIN_KEY)]);
+    let client = common::Client::new(&again.base, common::ADMIN_KEY);
+    for created in &acknowledged {
+        let read = client
+            .get(&format!(
+                "/v1/customers/{}",
+                created["id"].as_str().unwrap()
+            ))
+            .await;
+        assert_eq!(
+            read.status, 200,
+            "an acknowledged create was lost: {created}"
+        );
+        assert_eq!(read.json(), *created);
+    }
+    // A retry of a request that got no answer either replays what was stored or does the
+    // work now: exactly one customer per external id either way.
+    for body in &unanswered {
+        let reply = client.post("/v1/customers", body).await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+    }
+    let all = client.get("/v1/customers?limit=1000").await.json();
+    assert_eq!(all["data"].as_array().unwrap().len(), 200);
+    assert!(
+        !acknowledged.is_empty(),
+        "no write was acknowledged before the kill"
+    );
+}
+
 both_backends!(
+    acknowledged_writes_survive_a_kill,
     nul_characters_are_refused_alike_on_both_backends,
     the_role_is_checked_before_the_body,
     bearer_is_any_case_and_401_names_the_scheme,

@@ -293,6 +293,19 @@ impl Client {
         headers: &[(&str, &str)],
         body: Option<Vec<u8>>,
     ) -> Reply {
+        self.try_send(method, path, headers, body)
+            .await
+            .expect("the server answers")
+    }
+
+    /// Like `send`, but `None` when the connection fails (the server was killed, say).
+    pub async fn try_send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Option<Reply> {
         let mut request = self.http.request(method, format!("{}{}", self.base, path));
         if !self.key.is_empty() {
             request = request.bearer_auth(&self.key);
@@ -306,12 +319,12 @@ impl Client {
         if let Some(body) = body {
             request = request.body(body);
         }
-        let response = request.send().await.expect("the server answers");
-        Reply {
+        let response = request.send().await.ok()?;
+        Some(Reply {
             status: response.status(),
             headers: response.headers().clone(),
-            text: response.text().await.expect("a readable body"),
-        }
+            text: response.text().await.ok()?,
+        })
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> Reply {
