@@ -147,25 +147,76 @@ pub async fn run(config: ServeConfig) -> Result<(), CliError> {
         backend = store.backend(),
         "clientele is listening"
     );
-    // After SIGTERM, requests in flight get this long to finish: a client that trickles its
-    // bytes must not hold the process up for ever.
-    const DRAIN: Duration = Duration::from_secs(30);
-    let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, api::router(state)).with_graceful_shutdown(async {
-        shutdown_signal().await;
-        let _ = stopping.send(());
-    });
-    tokio::select! {
-        served = server => served?,
-        _ = async {
-            let _ = stopped.await;
-            tokio::time::sleep(DRAIN).await;
-        } => tracing::warn!("requests still open {DRAIN:?} after the signal were cut off"),
-    }
+    serve_connections(listener, api::router(state), shutdown_signal()).await;
     purge.abort();
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// After SIGTERM, requests in flight get this long to finish: a client that trickles its
+/// bytes must not hold the process up for ever.
+const DRAIN: Duration = Duration::from_secs(30);
+
+/// How long a client may take to send a request's headers.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Accepts connections until `shutdown`, then lets open ones finish (up to `DRAIN`).
+/// axum's own `serve` runs hyper without a timer, so it cannot time out a client that
+/// never finishes its headers; this loop runs hyper with one.
+async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto::Builder;
+    use hyper_util::service::TowerToHyperService;
+    use tower::ServiceExt;
+
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT);
+    builder.http2().timer(TokioTimer::new());
+    tokio::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of descriptors and the like: wait a little rather than spin.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let service = TowerToHyperService::new(app.clone().map_request(
+            |request: axum::http::Request<hyper::body::Incoming>| {
+                request.map(axum::body::Body::new)
+            },
+        ));
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(DRAIN) => {
+            tracing::warn!("requests still open {DRAIN:?} after the signal were cut off");
+        }
+    }
 }
 
 /// Forgets stored idempotent answers once they are older than the retention (at least 24 h).
