@@ -39,13 +39,21 @@ impl Caller {
 pub struct KeyCache {
     ttl: Duration,
     entries: RwLock<HashMap<String, (KeyRecord, Instant)>>,
+    /// Bounds the database lookups that unknown keys cause, so a flood of made-up keys
+    /// cannot crowd out the readers.
+    misses: governor::DefaultDirectRateLimiter,
 }
+
+/// Lookups of keys not in the cache, per second, for all callers together.
+const MISSES_PER_SECOND: u32 = 1000;
 
 impl KeyCache {
     pub fn new(ttl: Duration) -> Self {
+        let rate = std::num::NonZeroU32::new(MISSES_PER_SECOND).expect("a positive rate");
         Self {
             ttl,
             entries: RwLock::new(HashMap::new()),
+            misses: governor::RateLimiter::direct(governor::Quota::per_second(rate)),
         }
     }
 
@@ -54,6 +62,9 @@ impl KeyCache {
             if at.elapsed() < self.ttl {
                 return Ok(Some(record.clone()));
             }
+        }
+        if self.misses.check().is_err() {
+            return Err(ApiError::rate_limited(1));
         }
         let found = store.find_key(&hash).await?;
         let mut entries = self.entries.write().expect("key cache lock");
