@@ -312,3 +312,66 @@ pub fn plan(
         state: state?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::catalog::Catalog;
+    use proptest::prelude::*;
+
+    fn rules() -> CatalogRules {
+        Catalog::default().validate(&Limits::default()).unwrap()
+    }
+
+    proptest! {
+        /// Whatever is sent, a state passes only with a reason configured for it, and a new
+        /// object never starts DEACTIVATED.
+        #[test]
+        fn only_configured_pairs_pass(
+            state in prop_oneof![
+                Just("INACTIVE".to_owned()), Just("ACTIVE".to_owned()), Just("SUSPENDED".to_owned()),
+                Just("DEACTIVATED".to_owned()), "[A-Za-z]{0,12}"
+            ],
+            reason in prop_oneof![
+                Just("active".to_owned()), Just("dfltActive".to_owned()), Just("dfltSuspended".to_owned()),
+                Just("dfltDeactivated".to_owned()), Just("dfltInactive".to_owned()), "[A-Za-z]{0,12}"
+            ],
+            allow_terminal in any::<bool>(),
+        ) {
+            let catalog = rules();
+            let mut errors = FieldErrors::new();
+            let spec = StateSpec { state: Some(state.clone()), state_reason: Some(reason.clone()) };
+            let checked = check_state("state", &spec, &catalog, allow_terminal, &mut errors);
+            let expected = state.parse::<State>().ok().filter(|s| {
+                (allow_terminal || *s != State::Deactivated) && catalog.reason_is_configured(*s, &reason)
+            });
+            prop_assert_eq!(checked.as_ref().map(|c| c.state), expected);
+            prop_assert_eq!(errors.is_empty(), expected.is_some());
+        }
+
+        /// Request attributes override the profile's, and the profile's others stay.
+        #[test]
+        fn request_attributes_override_profile_defaults(
+            sent in proptest::collection::btree_map("[a-z]{1,8}", "[a-z]{0,8}", 0..10),
+        ) {
+            let mut document = Catalog::default();
+            document.customer_profiles[0].custom_attributes =
+                [("tier".to_owned(), "gold".to_owned())].into();
+            let catalog = document.validate(&Limits::default()).unwrap();
+            let mut errors = FieldErrors::new();
+            let spec = CommonSpec {
+                profile: Some("b2b".into()),
+                custom_attributes: Some(sent.clone()),
+                ..Default::default()
+            };
+            let planned = plan(Kind::Customer, spec, true, &catalog, &Limits::default(), &mut errors)
+                .expect("valid");
+            for (key, value) in &sent {
+                prop_assert_eq!(planned.custom_attributes.get(key), Some(value));
+            }
+            if !sent.contains_key("tier") {
+                prop_assert_eq!(planned.custom_attributes.get("tier").map(String::as_str), Some("gold"));
+            }
+        }
+    }
+}
