@@ -4,23 +4,8 @@
 #[macro_use]
 mod common;
 
-use common::{customer_body, Backend, Client, TestApp};
+use common::{customer_body, errs, id, list, Backend, Client, TestApp};
 use serde_json::{json, Value};
-
-fn errs(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(f, c)| (f.to_string(), c.to_string()))
-        .collect()
-}
-
-/// Every object of a listing (one page of up to 1,000).
-async fn list(client: &Client, path: &str) -> Vec<Value> {
-    let sep = if path.contains('?') { '&' } else { '?' };
-    let reply = client.get(&format!("{path}{sep}limit=1000")).await;
-    assert_eq!(reply.status, 200, "GET {path}: {}", reply.text);
-    reply.json()["data"].as_array().unwrap().clone()
-}
 
 async fn accounts(app: &TestApp) -> usize {
     list(&app.admin, "/v1/accounts").await.len()
@@ -43,10 +28,6 @@ async fn create_account(client: &Client, body: Value) -> Value {
     let reply = client.post("/v1/accounts", &body).await;
     assert_eq!(reply.status, 201, "{body}: {}", reply.text);
     reply.json()
-}
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().expect("an id").to_owned()
 }
 
 async fn a_profile_alone_creates_the_account_and_its_customer(backend: Backend) {

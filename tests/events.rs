@@ -10,13 +10,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{customer_body, Backend, Client, TestApp, ADMIN_KEY};
+use common::{customer_body, id, Backend, Client, TestApp, ADMIN_KEY};
 use reqwest::Method;
 use serde_json::{json, Value};
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().expect("an id").to_owned()
-}
 
 /// One page of the feed, its shape checked.
 async fn page(client: &Client, query: &str) -> (Vec<Value>, i64) {

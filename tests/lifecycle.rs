@@ -4,22 +4,11 @@
 #[macro_use]
 mod common;
 
-use common::{customer_body, Backend, Client, Reply, TestApp};
+use common::{customer_body, errs, id, Backend, Client, Reply, TestApp};
 use reqwest::Method;
 use serde_json::{json, Value};
 
 const KINDS: [&str; 3] = ["customers", "accounts", "subscribers"];
-
-fn errs(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(f, c)| (f.to_string(), c.to_string()))
-        .collect()
-}
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().expect("an id").to_owned()
-}
 
 fn segment_field(kind: &str) -> &'static str {
     match kind {

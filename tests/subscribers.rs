@@ -4,29 +4,11 @@
 #[macro_use]
 mod common;
 
-use common::{Backend, Client, TestApp, ADMIN_KEY};
+use common::{errs, id, list, Backend, Client, TestApp, ADMIN_KEY};
 use serde_json::{json, Value};
 
 fn seed_examples() -> Vec<Value> {
     common::seed_examples(include_str!("../../shared/seeds/ocs-create-subscriber.txt"))
-}
-
-fn errs(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(f, c)| (f.to_string(), c.to_string()))
-        .collect()
-}
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().expect("an id").to_owned()
-}
-
-async fn list(client: &Client, path: &str) -> Vec<Value> {
-    let sep = if path.contains('?') { '&' } else { '?' };
-    let reply = client.get(&format!("{path}{sep}limit=1000")).await;
-    assert_eq!(reply.status, 200, "GET {path}: {}", reply.text);
-    reply.json()["data"].as_array().unwrap().clone()
 }
 
 async fn accounts(app: &TestApp) -> usize {

@@ -439,3 +439,24 @@ pub fn seed_examples(text: &str) -> Vec<Value> {
     }
     examples
 }
+
+/// `(field, code)` pairs as `Reply::field_errors` gives them.
+pub fn errs(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(f, c)| (f.to_string(), c.to_string()))
+        .collect()
+}
+
+/// The `id` of an object as answered.
+pub fn id(v: &Value) -> String {
+    v["id"].as_str().expect("an id").to_owned()
+}
+
+/// Every object of a listing (one page of up to 1,000).
+pub async fn list(client: &Client, path: &str) -> Vec<Value> {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let reply = client.get(&format!("{path}{sep}limit=1000")).await;
+    assert_eq!(reply.status, 200, "GET {path}: {}", reply.text);
+    reply.json()["data"].as_array().unwrap().clone()
+}
