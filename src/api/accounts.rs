@@ -16,7 +16,7 @@ use crate::domain::account::{self, AccountSpec};
 use crate::domain::entity::CommonSpec;
 use crate::domain::time::Timestamp;
 use crate::domain::views::{Account, Entity};
-use crate::store::{WriteOp, Written};
+use crate::store::{Kind, WriteOp, Written};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -74,25 +74,17 @@ pub async fn create(
         account::plan(request.into(), catalog, limits)
             .map(|a| WriteOp::CreateAccount(Box::new(a.into_row(&mut new_id, Timestamp::now()))))
     };
-    entities::create(
-        app,
-        caller,
-        headers,
-        body,
-        "/v1/accounts",
-        plan,
-        |written| {
-            let Written::Account {
-                account,
-                created_customer,
-            } = written
-            else {
-                return Err(ApiError::internal("an account write produced no account"));
-            };
-            let shown = view(Account::try_from((**account).clone()))?;
-            let events = created_events(created_customer.as_deref(), Some(account), None)?;
-            Ok((Entity::Account(shown), events))
-        },
-    )
+    entities::create(app, caller, headers, body, Kind::Account, plan, |written| {
+        let Written::Account {
+            account,
+            created_customer,
+        } = written
+        else {
+            return Err(ApiError::internal("an account write produced no account"));
+        };
+        let shown = view(Account::try_from((**account).clone()))?;
+        let events = created_events(created_customer.as_deref(), None)?;
+        Ok((Entity::Account(shown), events))
+    })
     .await
 }

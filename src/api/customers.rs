@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::auth::Writer;
 use super::body::JsonBody;
-use super::entities::{self, created_events, new_id, view};
+use super::entities::{self, new_id, view};
 use super::problem::{ApiError, ApiResult, Problem};
 use super::wire::{AttributesRequest, ReferenceRequest, StateRequest};
 use super::AppState;
@@ -16,7 +16,7 @@ use crate::domain::customer::{self, CustomerSpec};
 use crate::domain::entity::CommonSpec;
 use crate::domain::time::Timestamp;
 use crate::domain::views::{Customer, Entity};
-use crate::store::{WriteOp, Written};
+use crate::store::{Kind, WriteOp, Written};
 
 /// OCS.io CreateCustomer.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -83,17 +83,14 @@ pub async fn create(
         caller,
         headers,
         body,
-        "/v1/customers",
+        Kind::Customer,
         plan,
         |written| {
             let Written::Customer(row) = written else {
                 return Err(ApiError::internal("a customer write produced no customer"));
             };
             let shown = view(Customer::try_from((**row).clone()))?;
-            Ok((
-                Entity::Customer(shown),
-                created_events(Some(row), None, None)?,
-            ))
+            Ok((Entity::Customer(shown), Vec::new()))
         },
     )
     .await

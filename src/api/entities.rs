@@ -23,8 +23,7 @@ use crate::domain::views::{BadRow, Entity};
 use crate::domain::Limits;
 use crate::domain::{FieldCode, FieldErrors};
 use crate::store::{
-    AccountRow, CustomerRow, EntityFilter, EntityRow, EventRow, Kind, SubscriberRow, WriteOp,
-    Written,
+    AccountRow, CustomerRow, EntityFilter, EntityRow, EventRow, Kind, WriteOp, Written,
 };
 
 pub fn new_id() -> String {
@@ -36,22 +35,28 @@ pub fn view<T>(converted: Result<T, BadRow>) -> ApiResult<T> {
     converted.map_err(ApiError::internal)
 }
 
-/// An event whose data is the object as `GET` shows it after the change.
-pub fn event(kind: Kind, what: &str, row: &EntityRow) -> ApiResult<EventRow> {
-    let entity = view(Entity::try_from(row.clone()))?;
-    Ok(EventRow {
+/// The object's JSON, serialised once for both the answer and the event that carries it.
+pub fn shown(kind: Kind, what: &str, entity: &Entity) -> ApiResult<(Vec<u8>, EventRow)> {
+    let body = serde_json::to_vec(entity).map_err(ApiError::internal)?;
+    let event = EventRow {
         event_type: format!("{}.{what}", kind.entity()),
         entity: kind.entity().to_owned(),
         entity_id: entity.id().to_owned(),
-        data: serde_json::to_string(&entity).map_err(ApiError::internal)?,
-    })
+        data: String::from_utf8(body.clone()).map_err(ApiError::internal)?,
+    };
+    Ok((body, event))
 }
 
-/// The `*.created` events of a create, parents first.
+/// An event whose data is the object as `GET` shows it after the change.
+pub fn event(kind: Kind, what: &str, row: &EntityRow) -> ApiResult<EventRow> {
+    let entity = view(Entity::try_from(row.clone()))?;
+    Ok(shown(kind, what, &entity)?.1)
+}
+
+/// The `*.created` events of the parents a create made with the object, parents first.
 pub fn created_events(
     customer: Option<&CustomerRow>,
     account: Option<&AccountRow>,
-    subscriber: Option<&SubscriberRow>,
 ) -> ApiResult<Vec<EventRow>> {
     let mut events = Vec::new();
     if let Some(row) = customer {
@@ -68,24 +73,18 @@ pub fn created_events(
             &EntityRow::Account(row.clone()),
         )?);
     }
-    if let Some(row) = subscriber {
-        events.push(event(
-            Kind::Subscriber,
-            "created",
-            &EntityRow::Subscriber(row.clone()),
-        )?);
-    }
     Ok(events)
 }
 
 /// The path every native create takes: the idempotency key first, then the body's shape,
 /// the rules against the tenant's catalog, and the write with its answer kept for retries.
+/// `written` shows the new object and gives the events of any parents made with it.
 pub async fn create<R, P, W>(
     app: AppState,
     caller: Caller,
     headers: HeaderMap,
     body: JsonBody,
-    path: &'static str,
+    kind: Kind,
     plan: P,
     written: W,
 ) -> ApiResult<Response>
@@ -95,11 +94,12 @@ where
     W: FnOnce(&Written) -> ApiResult<(Entity, Vec<EventRow>)> + Send + 'static,
 {
     let limits = &app.config.limits;
+    let path = format!("/v1/{}", kind.table());
     let claim = idempotency::claim(
         &headers,
         Some(&body.value),
         "POST",
-        path,
+        &path,
         limits.idempotency_key_chars,
     )?;
     let request: R = decode_or_refuse!(app, caller, claim, &body.value);
@@ -107,12 +107,14 @@ where
     let planned = plan(request, &catalog, limits);
     let (op, refused) = idempotency::refusable(planned, claim.is_some())?;
     let render = idempotency::render(refused, move |outcome| {
-        let (shown, events) = written(outcome)?;
+        let (entity, mut events) = written(outcome)?;
+        let (body, created) = shown(kind, "created", &entity)?;
+        events.push(created);
         Ok(Success {
             status: StatusCode::CREATED,
-            location: Some(format!("{path}/{}", shown.id())),
+            location: Some(format!("{path}/{}", entity.id())),
             events,
-            body: serde_json::to_vec(&shown).map_err(ApiError::internal)?,
+            body,
         })
     });
     app.write(&caller, claim, op, render).await

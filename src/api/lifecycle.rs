@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::auth::{Caller, Writer};
 use super::body::{IdPath, JsonBody};
-use super::entities::{event, view};
+use super::entities::{event, shown, view};
 use super::idempotency::{self, decode_or_refuse, Success};
 use super::problem::{ApiError, ApiResult, Problem};
 use super::wire::{present, AttributesRequest};
@@ -21,7 +21,7 @@ use crate::domain::lifecycle::{plan_patch, plan_state_change, PatchSpec};
 use crate::domain::time::Timestamp;
 use crate::domain::views::Entity;
 use crate::domain::{FieldCode, FieldErrors};
-use crate::store::{History, Kind, WriteOp, Written};
+use crate::store::{History, HistoryRow, Kind, WriteOp, Written};
 
 /// A move to another state.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -89,19 +89,23 @@ pub async fn change_state(
         let Written::StateChanged(rows) = written else {
             return Err(ApiError::internal("a state change changed nothing"));
         };
-        let first = rows
-            .first()
+        let (first, below) = rows
+            .split_first()
             .ok_or_else(|| ApiError::internal("a state change changed nothing"))?;
-        let events = rows
-            .iter()
-            .map(|row| event(row.kind(), "state_changed", row))
-            .collect::<ApiResult<Vec<_>>>()?;
-        let shown = view(Entity::try_from(first.clone()))?;
+        let (body, changed) = shown(
+            kind,
+            "state_changed",
+            &view(Entity::try_from(first.clone()))?,
+        )?;
+        let mut events = vec![changed];
+        for row in below {
+            events.push(event(row.kind(), "state_changed", row)?);
+        }
         Ok(Success {
             status: StatusCode::OK,
             location: None,
             events,
-            body: serde_json::to_vec(&shown).map_err(ApiError::internal)?,
+            body,
         })
     });
     app.write(&caller, claim, op, render).await
@@ -225,15 +229,30 @@ pub async fn patch(
         let Written::Patched(row) = written else {
             return Err(ApiError::internal("a patch changed nothing"));
         };
-        let shown = view(Entity::try_from((**row).clone()))?;
+        let (body, updated) = shown(kind, "updated", &view(Entity::try_from((**row).clone()))?)?;
         Ok(Success {
             status: StatusCode::OK,
             location: None,
-            events: vec![event(kind, "updated", row)?],
-            body: serde_json::to_vec(&shown).map_err(ApiError::internal)?,
+            events: vec![updated],
+            body,
         })
     });
     app.write(&caller, claim, op, render).await
+}
+
+/// An object's history of one sort, for a caller who may read it; 404 when there is no object.
+async fn history(
+    app: &AppState,
+    caller: &Caller,
+    kind: Kind,
+    id: &str,
+    which: History,
+) -> ApiResult<Vec<HistoryRow>> {
+    caller.require(Role::Reader)?;
+    app.store
+        .history(kind, &caller.tenant, id, which)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no {} {id:?}", kind.entity())))
 }
 
 /// One state an object was moved to.
@@ -269,12 +288,7 @@ pub async fn states(
     caller: Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<StateHistory>> {
-    caller.require(Role::Reader)?;
-    let rows = app
-        .store
-        .history(kind, &caller.tenant, &id, History::State)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no {} {id:?}", kind.entity())))?;
+    let rows = history(&app, &caller, kind, &id, History::State).await?;
     Ok(Json(StateHistory {
         data: rows
             .into_iter()
@@ -318,12 +332,7 @@ pub async fn segments(
     caller: Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<SegmentHistory>> {
-    caller.require(Role::Reader)?;
-    let rows = app
-        .store
-        .history(kind, &caller.tenant, &id, History::Segment)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no {} {id:?}", kind.entity())))?;
+    let rows = history(&app, &caller, kind, &id, History::Segment).await?;
     Ok(Json(SegmentHistory {
         data: rows
             .into_iter()

@@ -16,7 +16,7 @@ use crate::domain::entity::CommonSpec;
 use crate::domain::subscriber::{self, SubscriberSpec};
 use crate::domain::time::Timestamp;
 use crate::domain::views::{Entity, Subscriber};
-use crate::store::{WriteOp, Written};
+use crate::store::{Kind, WriteOp, Written};
 
 /// OCS.io CreateSubscriber.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -86,7 +86,7 @@ pub async fn create(
         caller,
         headers,
         body,
-        "/v1/subscribers",
+        Kind::Subscriber,
         plan,
         |written| {
             let Written::Subscriber {
@@ -100,11 +100,7 @@ pub async fn create(
                 ));
             };
             let shown = view(Subscriber::try_from((**subscriber).clone()))?;
-            let events = created_events(
-                created_customer.as_deref(),
-                created_account.as_deref(),
-                Some(subscriber),
-            )?;
+            let events = created_events(created_customer.as_deref(), created_account.as_deref())?;
             Ok((Entity::Subscriber(shown), events))
         },
     )
