@@ -1,9 +1,11 @@
 //! clientele: a customer registry with OCS.io, eGain and bank-data front doors over one model.
 //!
-//! Layers, each knowing only the one below: `api` (HTTP doors) → `domain` (rules, no I/O)
-//! and `store` (SQLite or PostgreSQL). `cli` wires them into the `clientele` binary.
+//! Arrows point inward: `cli` → `api` (HTTP doors) → `app` (use cases, the one write
+//! pipeline) → `domain` (rules and the read model, no I/O); `store` (SQLite or PostgreSQL)
+//! → `domain`, used by `app` through its interface.
 
 pub mod api;
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod domain;

@@ -202,6 +202,54 @@ async fn kept_answers_are_purged_after_their_retention(backend: Backend) {
     assert_eq!(again.header("idempotent-replayed"), None);
 }
 
+async fn a_replay_keeps_the_content_type_of_the_first_answer(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut body = customer_body("typed");
+    body["requestId"] = json!("typed-1");
+    let first = app.admin.post("/v1/customers", &body).await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    let retry = app.admin.post("/v1/customers", &body).await;
+    assert_eq!(retry.header("idempotent-replayed"), Some("true"));
+    assert_eq!(retry.header("content-type"), Some("application/json"));
+    assert_eq!(retry.header("content-type"), first.header("content-type"));
+    let mut bad = customer_body("typed-bad");
+    bad["customerSegment"] = json!("nope");
+    bad["requestId"] = json!("typed-2");
+    let refused = app.admin.post("/v1/customers", &bad).await;
+    refused.problem(422, "VALIDATION_FAILED");
+    let again = app.admin.post("/v1/customers", &bad).await;
+    again.problem(422, "VALIDATION_FAILED");
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.text, refused.text);
+}
+
+async fn a_key_is_scoped_by_the_decoded_object_not_the_raw_path(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let created = app.admin.post("/v1/customers", &customer_body("enc")).await;
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    let change =
+        json!({"requestId": "suspend-once", "state": "SUSPENDED", "stateReason": "dfltSuspended"});
+    let plain = app
+        .admin
+        .post(&format!("/v1/customers/{id}/state"), &change)
+        .await;
+    assert_eq!(plain.status, 200, "{}", plain.text);
+    // The same path with its first character percent-encoded names the same object.
+    let encoded = format!("%{:02X}{}", id.as_bytes()[0], &id[1..]);
+    let retry = app
+        .admin
+        .post(&format!("/v1/customers/{encoded}/state"), &change)
+        .await;
+    assert_eq!(retry.status, 200, "{}", retry.text);
+    assert_eq!(retry.header("idempotent-replayed"), Some("true"));
+    let states = app
+        .admin
+        .get(&format!("/v1/customers/{id}/states"))
+        .await
+        .json();
+    assert_eq!(states["data"].as_array().unwrap().len(), 2, "{states}");
+}
+
 both_backends!(
     kept_answers_are_purged_after_their_retention,
     a_retry_gets_the_first_answer,
@@ -209,4 +257,6 @@ both_backends!(
     errors_are_kept_and_replayed_before_validation,
     keys_are_scoped_to_tenant_and_path,
     concurrent_retries_across_two_processes_create_once,
+    a_replay_keeps_the_content_type_of_the_first_answer,
+    a_key_is_scoped_by_the_decoded_object_not_the_raw_path,
 );

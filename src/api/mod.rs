@@ -1,85 +1,50 @@
-//! The HTTP layer: the router, authentication, RFC 9457 errors, idempotency, and one module
-//! per door. Doors translate their dialect to the domain and know nothing of SQL.
+//! The HTTP layer: shared plumbing in `http/`, one module per door (`native/` today), and
+//! the router that puts them together. Doors translate their dialect to the model and call
+//! the use cases in `app`; they know nothing of SQL.
 
-pub mod accounts;
-pub mod auth;
-pub mod body;
-pub mod catalog;
-pub mod catalogs;
-pub mod customers;
-pub mod entities;
-pub mod events;
-pub mod idempotency;
-pub mod lifecycle;
+pub mod http;
+pub mod native;
 pub mod openapi;
-pub mod ops;
-pub mod problem;
-pub mod rate_limit;
-pub mod subscribers;
-pub mod wire;
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use axum::extract::{OriginalUri, RawQuery, State};
-use axum::http::HeaderMap;
-use axum::http::{HeaderName, Request};
+use axum::extract::{MatchedPath, Request};
+use axum::http::HeaderName;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, MethodRouter};
+use axum::routing::get;
 use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
+use crate::app::{EventEncoder, Registry};
 use crate::domain::Limits;
-use crate::store::{Kind, Store};
-use auth::KeyCache;
-use catalogs::CatalogCache;
-use problem::ApiError;
+use http::problem::ApiError;
+use http::{ops, rate_limit};
 
-/// Settings the HTTP layer needs.
-#[derive(Debug, Clone)]
-pub struct ApiConfig {
-    pub limits: Limits,
-    /// How long a cached catalog is trusted before its stored version is checked again.
-    pub catalog_ttl: Duration,
-    pub key_ttl: Duration,
-    /// Requests a second per API key (and as large a burst); 0 turns the limit off.
-    pub rate_limit: u32,
-}
-
-impl Default for ApiConfig {
-    fn default() -> Self {
-        Self {
-            limits: Limits::default(),
-            catalog_ttl: Duration::from_secs(1),
-            key_ttl: Duration::from_secs(30),
-            rate_limit: 1000,
-        }
-    }
+/// The encoding of objects in events: the native door's views.
+pub fn event_encoder() -> Arc<dyn EventEncoder> {
+    Arc::new(native::views::NativeEncoder)
 }
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
-    pub config: Arc<ApiConfig>,
-    pub catalogs: Arc<CatalogCache>,
-    pub keys: Arc<KeyCache>,
+    pub registry: Registry,
+    pub limits: Arc<Limits>,
     pub limiter: Arc<rate_limit::KeyLimiter>,
     pub metrics: Option<PrometheusHandle>,
 }
 
 impl AppState {
-    pub fn new(store: Store, config: ApiConfig, metrics: Option<PrometheusHandle>) -> Self {
+    /// `rate_limit` is requests a second per API key (and as large a burst); 0 turns it off.
+    pub fn new(registry: Registry, rate_limit: u32, metrics: Option<PrometheusHandle>) -> Self {
         Self {
-            catalogs: Arc::new(CatalogCache::new(config.catalog_ttl, config.limits.clone())),
-            keys: Arc::new(KeyCache::new(config.key_ttl)),
-            limiter: Arc::new(rate_limit::KeyLimiter::new(config.rate_limit)),
-            config: Arc::new(config),
-            store,
+            limits: Arc::new(registry.limits().clone()),
+            limiter: Arc::new(rate_limit::KeyLimiter::new(rate_limit)),
+            registry,
             metrics,
         }
     }
@@ -99,80 +64,27 @@ fn panicked(_: Box<dyn std::any::Any + Send>) -> Response {
     ApiError::internal("a handler panicked").into_response()
 }
 
-/// The routes every kind has: read, list, patch, state change and histories; `create` is
-/// the kind's own create handler.
-fn kind_routes(
-    router: Router<AppState>,
-    kind: Kind,
-    create: MethodRouter<AppState>,
-) -> Router<AppState> {
-    let base = format!("/v1/{}", kind.table());
-    router
-        .route(
-            &base,
-            create.get(
-                move |state: State<AppState>, caller: auth::Caller, query: RawQuery| {
-                    entities::list(kind, state, caller, query)
-                },
-            ),
-        )
-        .route(
-            &format!("{base}/{{id}}"),
-            get(
-                move |state: State<AppState>, caller: auth::Caller, id: body::IdPath| {
-                    entities::get(kind, state, caller, id)
-                },
-            )
-            .patch(
-                move |state: State<AppState>,
-                      caller: auth::Writer,
-                      id: body::IdPath,
-                      uri: OriginalUri,
-                      headers: HeaderMap,
-                      body: body::JsonBody| {
-                    lifecycle::patch(kind, state, caller, id, uri, headers, body)
-                },
-            ),
-        )
-        .route(
-            &format!("{base}/{{id}}/state"),
-            post(
-                move |state: State<AppState>,
-                      caller: auth::Writer,
-                      id: body::IdPath,
-                      uri: OriginalUri,
-                      headers: HeaderMap,
-                      body: body::JsonBody| {
-                    lifecycle::change_state(kind, state, caller, id, uri, headers, body)
-                },
-            ),
-        )
-        .route(
-            &format!("{base}/{{id}}/states"),
-            get(
-                move |state: State<AppState>, caller: auth::Caller, id: body::IdPath| {
-                    lifecycle::states(kind, state, caller, id)
-                },
-            ),
-        )
-        .route(
-            &format!("{base}/{{id}}/segments"),
-            get(
-                move |state: State<AppState>, caller: auth::Caller, id: body::IdPath| {
-                    lifecycle::segments(kind, state, caller, id)
-                },
-            ),
-        )
+/// A span per request, named by its route's template so ids never end up in span names.
+fn request_span(request: &Request) -> tracing::Span {
+    let request_id = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str);
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        route,
+        request_id,
+    )
 }
 
 pub fn router(state: AppState) -> Router {
-    let mut router = Router::new();
-    router = kind_routes(router, Kind::Customer, post(customers::create));
-    router = kind_routes(router, Kind::Account, post(accounts::create));
-    router = kind_routes(router, Kind::Subscriber, post(subscribers::create));
-    router
-        .route("/v1/events", get(events::feed))
-        .route("/v1/catalog", get(catalog::get).put(catalog::put))
+    native::routes()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
@@ -183,19 +95,7 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(panicked))
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(|request: &Request<_>| {
-                    let request_id = request
-                        .headers()
-                        .get(&REQUEST_ID)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("");
-                    tracing::info_span!(
-                        "request",
-                        method = %request.method(),
-                        path = %request.uri().path(),
-                        request_id,
-                    )
-                })
+                .make_span_with(request_span)
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

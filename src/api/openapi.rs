@@ -1,10 +1,13 @@
-//! The OpenAPI document, generated from the handlers' annotations.
+//! The OpenAPI document of every door, generated from the handlers' annotations.
 
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, catalog, customers, entities, events, lifecycle, ops, problem, subscribers};
+use super::http::{ops, problem};
+use super::native::{
+    accounts, catalog, customers, events, history, lifecycle, objects, subscribers,
+};
 use crate::domain;
 
 struct BearerAuth;
@@ -34,13 +37,13 @@ impl Modify for BearerAuth {
     ),
     paths(
         customers::create, accounts::create, subscribers::create,
-        entities::get, entities::list,
-        lifecycle::change_state, lifecycle::patch, lifecycle::states, lifecycle::segments,
+        objects::get, objects::list,
+        lifecycle::change_state, lifecycle::patch, history::states, history::segments,
         events::feed,
         catalog::get, catalog::put,
         ops::healthz, ops::readyz, ops::metrics,
     ),
-    components(schemas(problem::Problem, domain::FieldError, domain::FieldCode)),
+    components(schemas(problem::Problem, problem::FieldError, domain::FieldCode)),
     modifiers(&BearerAuth),
     tags(
         (name = "customers", description = "The native (OCS.io) door: customers"),

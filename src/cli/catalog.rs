@@ -3,11 +3,10 @@ use std::path::PathBuf;
 use clap::Subcommand;
 
 use super::{open_store, CliError};
+use crate::app::{Registry, Settings};
 use crate::domain::catalog::{Catalog, CatalogRules};
 use crate::domain::Limits;
-use crate::store::{
-    now_micros, EventRow, Executed, Rendered, Store, StoredAnswer, WriteCtx, WriteOp, Written,
-};
+use crate::store::Store;
 
 #[derive(Debug, Subcommand)]
 pub enum CatalogCommand {
@@ -43,55 +42,16 @@ pub async fn apply(
     catalog: Catalog,
     limits: &Limits,
 ) -> Result<i64, CliError> {
-    catalog
-        .clone()
-        .validate(limits)
-        .map_err(CliError::Catalog)?;
-    let document = serde_json::to_string(&catalog).map_err(|e| CliError::Config(e.to_string()))?;
-    if let Some((version, current)) = store.catalog(tenant).await? {
-        if CatalogRules::from_stored(&current, limits)
-            .map_err(CliError::Config)?
-            .document()
-            == &catalog
-        {
-            return Ok(version);
-        }
-    }
-    store.ensure_tenant(tenant, now_micros()).await?;
-    let ctx = WriteCtx {
-        tenant: tenant.to_owned(),
-        actor: "cli".to_owned(),
-        claim: None,
-        at: now_micros(),
+    let settings = Settings {
+        limits: limits.clone(),
+        ..Settings::default()
     };
-    let op = WriteOp::PutCatalog {
-        document: document.clone(),
-        at: ctx.at,
-    };
-    let tenant_name = tenant.to_owned();
-    let render = Box::new(move |outcome: &crate::store::Outcome| {
-        let events = match outcome {
-            Ok(Written::Catalog { version }) => vec![EventRow {
-                event_type: "catalog.updated".into(),
-                entity: "catalog".into(),
-                entity_id: format!("{tenant_name}@{version}"),
-                data: document,
-            }],
-            _ => Vec::new(),
-        };
-        Rendered {
-            answer: StoredAnswer {
-                status: 200,
-                body: Vec::new(),
-                location: None,
-            },
-            events,
-        }
-    });
-    match store.execute(ctx, op, render).await? {
-        Executed::Fresh(_) => Ok(store.catalog_version(tenant).await?),
-        other => Err(CliError::Config(format!("unexpected outcome {other:?}"))),
-    }
+    let registry = Registry::new(store.clone(), settings, crate::api::event_encoder());
+    registry
+        .apply_catalog(tenant, catalog)
+        .await
+        .map_err(|e| CliError::Config(e.to_string()))?
+        .map_err(CliError::Catalog)
 }
 
 pub async fn run(

@@ -1,8 +1,9 @@
 use clap::Subcommand;
 
 use super::{open_store, CliError};
-use crate::domain::auth::{key_hash, valid_tenant_name, ApiKey, Role};
-use crate::store::{now_micros, KeyRecord, Store};
+use crate::app::keys;
+use crate::domain::auth::{ApiKey, Role};
+use crate::store::Store;
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
@@ -27,20 +28,9 @@ impl std::str::FromStr for RoleArg {
 
 /// Stores the hash of `key` for the tenant with the role.
 pub async fn store_key(store: &Store, tenant: &str, role: Role, key: &str) -> Result<(), CliError> {
-    if !valid_tenant_name(tenant) {
-        return Err(CliError::Config(format!(
-            "tenant {tenant:?}: use 1 to 64 letters, digits, '_' or '-'"
-        )));
-    }
-    let record = KeyRecord {
-        id: uuid::Uuid::now_v7().to_string(),
-        tenant: tenant.to_owned(),
-        role: role.as_str().to_owned(),
-    };
-    store
-        .insert_key(record, key_hash(key), now_micros())
-        .await?;
-    Ok(())
+    keys::store_key(store, tenant, role, key)
+        .await
+        .map_err(CliError::Config)
 }
 
 pub async fn run(command: KeysCommand, database_url: &str) -> Result<(), CliError> {

@@ -29,7 +29,7 @@ fn list(errors: &FieldErrors) -> String {
     errors
         .as_slice()
         .iter()
-        .map(|e| format!("  {}: {:?} {}", e.field, e.code, e.message))
+        .map(|e| format!("  {}: {:?} {}", e.path, e.code, e.message))
         .collect::<Vec<_>>()
         .join("\n")
 }

@@ -6,10 +6,12 @@ use clap::Args;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use super::{catalog, keys, open_store, CliError};
-use crate::api::{self, ApiConfig, AppState};
+use crate::api::{self, AppState};
+use crate::app::{Registry, Settings};
 use crate::config::{pick, FileConfig, LogFormat, Secret, ServeConfig, DEFAULT_LISTEN};
 use crate::domain::auth::{ApiKey, Role};
-use crate::store::{now_micros, Store};
+use crate::domain::time::Timestamp;
+use crate::store::Store;
 
 const DEFAULT_TENANT: &str = "default";
 
@@ -55,15 +57,12 @@ impl ServeArgs {
 /// Makes sure the default tenant has an admin key: the configured one, or a new one
 /// printed once when the tenant has none.
 async fn bootstrap_admin(store: &Store, admin_key: Option<&Secret>) -> Result<(), CliError> {
-    store.ensure_tenant(DEFAULT_TENANT, now_micros()).await?;
+    store
+        .ensure_tenant(DEFAULT_TENANT, Timestamp::now())
+        .await?;
     match admin_key {
         Some(key) => keys::store_key(store, DEFAULT_TENANT, Role::Admin, key.expose()).await,
-        None if store
-            .has_key_with_role(DEFAULT_TENANT, Role::Admin.as_str())
-            .await? =>
-        {
-            Ok(())
-        }
+        None if store.has_key_with_role(DEFAULT_TENANT, Role::Admin).await? => Ok(()),
         None => {
             let key = ApiKey::generate();
             keys::store_key(store, DEFAULT_TENANT, Role::Admin, key.expose()).await?;
@@ -128,15 +127,12 @@ pub async fn run(config: ServeConfig) -> Result<(), CliError> {
         let version = catalog::apply(&store, DEFAULT_TENANT, document, &config.limits).await?;
         tracing::info!(file = %path.display(), version, "catalog of the default tenant loaded");
     }
-    let state = AppState::new(
-        store.clone(),
-        ApiConfig {
-            limits: config.limits.clone(),
-            rate_limit: config.rate_limit,
-            ..ApiConfig::default()
-        },
-        install_metrics(),
-    );
+    let settings = Settings {
+        limits: config.limits.clone(),
+        ..Settings::default()
+    };
+    let registry = Registry::new(store.clone(), settings, api::event_encoder());
+    let state = AppState::new(registry, config.rate_limit, install_metrics());
     let purge = tokio::spawn(purge_idempotency(
         store.clone(),
         config.idempotency_retention,
@@ -224,7 +220,8 @@ async fn purge_idempotency(store: Store, retention: Duration) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
         tick.tick().await;
-        let before = now_micros() - retention.as_micros() as i64;
+        let before =
+            Timestamp::from_micros(Timestamp::now().micros() - retention.as_micros() as i64);
         match store.purge_idempotency(before).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(purged = n, "forgot expired idempotency keys"),

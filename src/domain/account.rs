@@ -4,9 +4,11 @@ use super::catalog::CatalogRules;
 use super::customer::NewCustomer;
 use super::entity::{self, CommonSpec, NewEntity, ReferenceSpec};
 use super::errors::{FieldCode, FieldErrors};
+use super::kind::Kind;
+use super::path::Field;
 use super::reference::Reference;
+use super::time::Timestamp;
 use super::Limits;
-use crate::store::{Kind, NewAccountRow, NewOwner};
 
 #[derive(Debug, Clone, Default)]
 pub struct AccountSpec {
@@ -28,17 +30,22 @@ pub struct NewAccount {
 }
 
 /// The customer profile an account profile creates its owner with, if it names one.
-fn owner_from_profile(profile: Option<&str>, catalog: &CatalogRules) -> Option<NewCustomer> {
+fn owner_from_profile(
+    profile: Option<&str>,
+    catalog: &CatalogRules,
+    at: Timestamp,
+) -> Option<NewCustomer> {
     let account_profile = catalog.profile(Kind::Account, profile?)?;
-    NewCustomer::from_profile(account_profile.parent_profile?, catalog)
+    NewCustomer::from_profile(account_profile.parent_profile?, catalog, at)
 }
 
-/// Without a profile, `accountSegment`, `state` and `stateReason` are required; without
-/// `customer`, the account profile's customer profile makes the owner.
+/// Without a profile, the segment, state and reason are required; without an owning
+/// customer, the account profile's customer profile makes the owner.
 pub fn plan(
     spec: AccountSpec,
     catalog: &CatalogRules,
     limits: &Limits,
+    at: Timestamp,
 ) -> Result<NewAccount, FieldErrors> {
     let mut errors = FieldErrors::new();
     let profile = spec.common.profile.clone();
@@ -48,13 +55,13 @@ pub fn plan(
         true,
         catalog,
         limits,
+        at,
         &mut errors,
     );
     let owner = match &spec.customer {
-        Some(reference) => {
-            entity::check_reference("customer", reference, limits, &mut errors).map(Owner::Existing)
-        }
-        None => match owner_from_profile(profile.as_deref(), catalog) {
+        Some(reference) => entity::check_reference(Field::Customer, reference, limits, &mut errors)
+            .map(Owner::Existing),
+        None => match owner_from_profile(profile.as_deref(), catalog, at) {
             Some(customer) => Some(Owner::Create(customer)),
             None => {
                 if profile
@@ -62,9 +69,9 @@ pub fn plan(
                     .is_none_or(|p| catalog.profile(Kind::Account, p).is_some())
                 {
                     errors.push(
-                        "customer",
+                        Field::Customer,
                         FieldCode::Required,
-                        "give customer, or an accountProfile whose customer profile creates one",
+                        "give the owning customer, or an account profile whose customer profile creates one",
                     );
                 }
                 None
@@ -80,26 +87,10 @@ pub fn plan(
 impl NewAccount {
     /// An account made from a profile alone, owner included, for a subscriber created
     /// without an account.
-    pub fn from_profile(code: &str, catalog: &CatalogRules) -> Option<Self> {
+    pub fn from_profile(code: &str, catalog: &CatalogRules, at: Timestamp) -> Option<Self> {
         Some(Self {
-            entity: NewEntity::from_profile(Kind::Account, code, catalog)?,
-            owner: Owner::Create(owner_from_profile(Some(code), catalog)?),
+            entity: NewEntity::from_profile(Kind::Account, code, catalog, at)?,
+            owner: Owner::Create(owner_from_profile(Some(code), catalog, at)?),
         })
-    }
-
-    /// The rows to store; `new_id` names each object created.
-    pub fn into_row(
-        self,
-        new_id: &mut dyn FnMut() -> String,
-        at: super::time::Timestamp,
-    ) -> NewAccountRow {
-        let owner = match self.owner {
-            Owner::Existing(reference) => NewOwner::Existing(reference.into_key()),
-            Owner::Create(customer) => NewOwner::Create(Box::new(customer.into_row(new_id(), at))),
-        };
-        NewAccountRow {
-            common: self.entity.into_row(new_id(), at),
-            owner,
-        }
     }
 }

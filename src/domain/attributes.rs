@@ -1,6 +1,7 @@
 use std::collections::BTreeMap;
 
-use super::errors::{path, FieldCode, FieldErrors};
+use super::errors::{FieldCode, FieldErrors};
+use super::path::FieldPath;
 use super::Limits;
 
 /// Custom attributes: a string → string map whose keys and values respect the limits.
@@ -14,10 +15,15 @@ fn key_is_valid(key: &str) -> bool {
 }
 
 /// Checks a map the client sent at `field`, reporting every bad key and value.
-pub fn check(field: &str, attributes: &Attributes, limits: &Limits, errors: &mut FieldErrors) {
+pub fn check(
+    field: &FieldPath,
+    attributes: &Attributes,
+    limits: &Limits,
+    errors: &mut FieldErrors,
+) {
     if attributes.len() > limits.attribute_keys {
         errors.push(
-            field,
+            field.clone(),
             FieldCode::TooMany,
             format!(
                 "at most {} custom attributes are allowed, {} were sent",
@@ -29,10 +35,10 @@ pub fn check(field: &str, attributes: &Attributes, limits: &Limits, errors: &mut
         return;
     }
     for (key, value) in attributes {
-        let at = path(field, key);
+        let at = field.clone().key(key.as_str());
         if key.chars().count() > limits.attribute_key_chars {
             errors.push(
-                &at,
+                at.clone(),
                 FieldCode::TooLong,
                 format!(
                     "attribute names are at most {} characters",
@@ -41,14 +47,14 @@ pub fn check(field: &str, attributes: &Attributes, limits: &Limits, errors: &mut
             );
         } else if !key_is_valid(key) {
             errors.push(
-                &at,
+                at.clone(),
                 FieldCode::InvalidFormat,
                 "attribute names use only letters, digits, '_', '.' and '-'",
             );
         }
         if value.chars().count() > limits.attribute_value_chars {
             errors.push(
-                &at,
+                at,
                 FieldCode::TooLong,
                 format!(
                     "attribute values are at most {} characters",
@@ -67,7 +73,7 @@ mod tests {
     fn errors_for(attributes: &Attributes) -> FieldErrors {
         let mut errors = FieldErrors::new();
         check(
-            "customAttributes",
+            &crate::domain::path::Field::CustomAttributes.into(),
             attributes,
             &Limits::default(),
             &mut errors,
@@ -86,11 +92,14 @@ mod tests {
         let fields: Vec<_> = errors
             .as_slice()
             .iter()
-            .map(|e| (e.field.as_str(), e.code))
+            .map(|e| (e.path.to_string(), e.code))
             .collect();
         assert_eq!(fields.len(), 3, "{fields:?}");
-        assert!(fields.contains(&("customAttributes.bad key", FieldCode::InvalidFormat)));
-        assert!(fields.contains(&("customAttributes.long", FieldCode::TooLong)));
+        assert!(fields.contains(&(
+            "customAttributes.bad key".to_owned(),
+            FieldCode::InvalidFormat
+        )));
+        assert!(fields.contains(&("customAttributes.long".to_owned(), FieldCode::TooLong)));
     }
 
     #[test]

@@ -47,6 +47,14 @@ impl FromStr for Role {
     }
 }
 
+/// A stored API key, found by the hash of the key itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRecord {
+    pub id: String,
+    pub tenant: String,
+    pub role: Role,
+}
+
 /// A tenant's name: letters, digits, '_' and '-', at most 64 characters.
 pub fn valid_tenant_name(name: &str) -> bool {
     (1..=64).contains(&name.len())

@@ -3,10 +3,11 @@
 use super::catalog::CatalogRules;
 use super::entity::{self, CommonSpec, NewEntity, ReferenceSpec};
 use super::errors::FieldErrors;
+use super::kind::Kind;
+use super::path::Field;
 use super::reference::Reference;
 use super::time::Timestamp;
 use super::Limits;
-use crate::store::{Kind, NewCustomerRow};
 
 /// A create request as the client sent it, types already checked, rules not yet.
 #[derive(Debug, Clone, Default)]
@@ -24,11 +25,12 @@ pub struct NewCustomer {
     pub parent: Option<Reference>,
 }
 
-/// Without a profile, `customerSegment`, `state` and `stateReason` are required.
+/// Without a profile, the segment, state and reason are required.
 pub fn plan(
     spec: CustomerSpec,
     catalog: &CatalogRules,
     limits: &Limits,
+    at: Timestamp,
 ) -> Result<NewCustomer, FieldErrors> {
     let mut errors = FieldErrors::new();
     let planned = entity::plan(
@@ -37,12 +39,13 @@ pub fn plan(
         true,
         catalog,
         limits,
+        at,
         &mut errors,
     );
     let parent = spec
         .parent
         .as_ref()
-        .and_then(|p| entity::check_reference("parent", p, limits, &mut errors));
+        .and_then(|p| entity::check_reference(Field::Parent, p, limits, &mut errors));
     match planned {
         Some(entity) if errors.is_empty() => Ok(NewCustomer {
             entity,
@@ -55,21 +58,12 @@ pub fn plan(
 
 impl NewCustomer {
     /// A customer made from a profile alone, for an account created without an owner.
-    pub fn from_profile(code: &str, catalog: &CatalogRules) -> Option<Self> {
+    pub fn from_profile(code: &str, catalog: &CatalogRules, at: Timestamp) -> Option<Self> {
         Some(Self {
-            entity: NewEntity::from_profile(Kind::Customer, code, catalog)?,
+            entity: NewEntity::from_profile(Kind::Customer, code, catalog, at)?,
             test_customer: false,
             parent: None,
         })
-    }
-
-    /// The row to store, under the id and time the caller chose.
-    pub fn into_row(self, id: String, at: Timestamp) -> NewCustomerRow {
-        NewCustomerRow {
-            common: self.entity.into_row(id, at),
-            test_customer: self.test_customer,
-            parent: self.parent.map(Reference::into_key),
-        }
     }
 }
 
@@ -89,7 +83,7 @@ mod tests {
         errors
             .into_vec()
             .into_iter()
-            .map(|e| (e.field, e.code))
+            .map(|e| (e.path.to_string(), e.code))
             .collect()
     }
 
@@ -110,6 +104,7 @@ mod tests {
             }),
             &rules(),
             &Limits::default(),
+            Timestamp::now(),
         )
         .unwrap();
         assert_eq!(planned.entity.segment.as_deref(), Some("b2b"));
@@ -140,6 +135,7 @@ mod tests {
             }),
             &rules(),
             &Limits::default(),
+            Timestamp::now(),
         )
         .unwrap();
         assert_eq!(planned.entity.segment.as_deref(), Some("b2c"));
@@ -148,11 +144,19 @@ mod tests {
 
     #[test]
     fn without_a_profile_segment_and_state_are_required() {
-        let found = codes(plan(CustomerSpec::default(), &rules(), &Limits::default()).unwrap_err());
+        let found = codes(
+            plan(
+                CustomerSpec::default(),
+                &rules(),
+                &Limits::default(),
+                Timestamp::now(),
+            )
+            .unwrap_err(),
+        );
         assert_eq!(
             found,
             vec![
-                ("customerSegment".to_owned(), FieldCode::Required),
+                ("segment".to_owned(), FieldCode::Required),
                 ("state".to_owned(), FieldCode::Required),
             ]
         );
@@ -178,6 +182,7 @@ mod tests {
                 },
                 &rules(),
                 &Limits::default(),
+                Timestamp::now(),
             )
             .unwrap_err(),
         );
@@ -185,8 +190,8 @@ mod tests {
             found,
             vec![
                 ("externalId".to_owned(), FieldCode::TooLong),
-                ("customerProfile".to_owned(), FieldCode::NotConfigured),
-                ("customerSegment".to_owned(), FieldCode::NotConfigured),
+                ("profile".to_owned(), FieldCode::NotConfigured),
+                ("segment".to_owned(), FieldCode::NotConfigured),
                 ("state.stateReason".to_owned(), FieldCode::NotConfigured),
                 ("parent".to_owned(), FieldCode::Required),
             ]
@@ -207,6 +212,7 @@ mod tests {
                 }),
                 &rules(),
                 &Limits::default(),
+                Timestamp::now(),
             )
             .unwrap_err(),
         );

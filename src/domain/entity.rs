@@ -1,31 +1,16 @@
 //! The rules every kind of object shares on create: profile, segment, initial state and
-//! reason, name and custom attributes; and the names each kind gives those fields.
+//! reason, name and custom attributes.
 
 use super::attributes::{self, Attributes};
 use super::catalog::CatalogRules;
 use super::errors::{FieldCode, FieldErrors};
+use super::kind::Kind;
+use super::path::{Field, FieldPath};
+use super::records::Common;
 use super::reference::Reference;
 use super::state::{State, StateWithReason};
 use super::time::Timestamp;
 use super::Limits;
-use crate::store::{Kind, NewCommon, RefKey};
-
-/// The request's field names for a kind.
-pub fn profile_field(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Customer => "customerProfile",
-        Kind::Account => "accountProfile",
-        Kind::Subscriber => "subscriberProfile",
-    }
-}
-
-pub fn segment_field(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Customer => "customerSegment",
-        Kind::Account => "accountSegment",
-        Kind::Subscriber => "subscriberSegment",
-    }
-}
 
 /// The fields every create request has, as sent.
 #[derive(Debug, Clone, Default)]
@@ -38,7 +23,8 @@ pub struct CommonSpec {
     pub state: Option<StateSpec>,
 }
 
-/// The `state` object of a request; `pending` and `stateValidFrom` are accepted and ignored on create.
+/// A requested state and reason; doors drop what they accept and ignore (OCS.io's
+/// `pending` and `stateValidFrom` on create).
 #[derive(Debug, Clone, Default)]
 pub struct StateSpec {
     pub state: Option<String>,
@@ -52,22 +38,35 @@ pub struct ReferenceSpec {
     pub external_id: Option<String>,
 }
 
-/// The shared part of a new object, every rule passed.
+/// The shared part of a new object, every rule passed, with the id and time it is stored under.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewEntity {
+    pub id: String,
     pub external_id: Option<String>,
     pub profile: Option<String>,
     pub segment: Option<String>,
     pub custom_name: Option<String>,
     pub custom_attributes: Attributes,
     pub state: StateWithReason,
+    pub at: Timestamp,
+}
+
+/// A new object's id: time-ordered, so listings by id list the oldest first.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
 }
 
 impl NewEntity {
     /// A new object made wholly from a profile, as when a parent is created for a child.
-    pub fn from_profile(kind: Kind, code: &str, catalog: &CatalogRules) -> Option<Self> {
+    pub fn from_profile(
+        kind: Kind,
+        code: &str,
+        catalog: &CatalogRules,
+        at: Timestamp,
+    ) -> Option<Self> {
         let profile = catalog.profile(kind, code)?;
         Some(Self {
+            id: new_id(),
             external_id: None,
             profile: Some(profile.code.to_owned()),
             segment: Some(profile.segment.to_owned()),
@@ -77,51 +76,59 @@ impl NewEntity {
                 state: profile.state,
                 state_reason: profile.state_reason.to_owned(),
             },
+            at,
         })
     }
 
-    pub fn into_row(self, id: String, at: Timestamp) -> NewCommon {
-        NewCommon {
-            id,
-            external_id: self.external_id,
-            profile: self.profile,
-            segment: self.segment,
-            custom_name: self.custom_name,
-            custom_attributes: self.custom_attributes,
-            state: self.state.state.as_str().to_owned(),
-            state_reason: self.state.state_reason,
-            at: at.micros(),
+    /// The object as it reads once stored, without reading it back.
+    pub fn stored(&self) -> Common {
+        Common {
+            id: self.id.clone(),
+            external_id: self.external_id.clone(),
+            profile: self.profile.clone(),
+            segment: self.segment.clone(),
+            custom_name: self.custom_name.clone(),
+            custom_attributes: self.custom_attributes.clone(),
+            state: self.state.clone(),
+            created_at: self.at,
+            updated_at: self.at,
         }
     }
 }
 
-pub fn check_text(field: &str, value: &str, max_chars: usize, errors: &mut FieldErrors) {
+pub fn check_text(
+    path: impl Into<FieldPath>,
+    value: &str,
+    max_chars: usize,
+    errors: &mut FieldErrors,
+) {
     if value.trim().is_empty() {
-        errors.push(field, FieldCode::Required, "must not be empty");
+        errors.push(path, FieldCode::Required, "must not be empty");
     } else if value.chars().count() > max_chars {
         errors.push(
-            field,
+            path,
             FieldCode::TooLong,
             format!("at most {max_chars} characters"),
         );
     }
 }
 
-/// Checks a `{refId}` / `{externalId}` object and turns it into a reference.
+/// Checks a `{refId}` / `{externalId}` object at `field` and turns it into a reference.
 pub fn check_reference(
-    field: &str,
+    field: Field,
     spec: &ReferenceSpec,
     limits: &Limits,
     errors: &mut FieldErrors,
 ) -> Option<Reference> {
+    let at = FieldPath::from(field);
     match (&spec.ref_id, &spec.external_id) {
         (Some(id), None) => {
-            check_text(&format!("{field}.refId"), id, limits.string_chars, errors);
+            check_text(at.then(Field::RefId), id, limits.string_chars, errors);
             Some(Reference::RefId(id.clone()))
         }
         (None, Some(id)) => {
             check_text(
-                &format!("{field}.externalId"),
+                at.then(Field::ExternalId),
                 id,
                 limits.external_id_chars,
                 errors,
@@ -129,12 +136,12 @@ pub fn check_reference(
             Some(Reference::ExternalId(id.clone()))
         }
         (None, None) => {
-            errors.push(field, FieldCode::Required, "give refId or externalId");
+            errors.push(at, FieldCode::Required, "give refId or externalId");
             None
         }
         (Some(_), Some(_)) => {
             errors.push(
-                field,
+                at,
                 FieldCode::NotAllowed,
                 "give refId or externalId, not both",
             );
@@ -143,34 +150,25 @@ pub fn check_reference(
     }
 }
 
-impl Reference {
-    pub fn into_key(self) -> RefKey {
-        match self {
-            Reference::RefId(id) => RefKey::Id(id),
-            Reference::ExternalId(id) => RefKey::ExternalId(id),
-        }
-    }
-}
-
 /// Checks a requested state and reason against the catalog. `prefix` is the path of the
-/// object holding `state` and `stateReason` (`"state"` on create, `""` on a state change).
+/// object holding both (the initial state on create; the request itself on a state change).
 pub fn check_state(
-    prefix: &str,
+    prefix: &FieldPath,
     spec: &StateSpec,
     catalog: &CatalogRules,
     allow_terminal: bool,
     errors: &mut FieldErrors,
 ) -> Option<StateWithReason> {
-    let at = |member: &str| super::errors::path(prefix, member);
+    let at = |field: Field| prefix.clone().then(field);
     let state = match spec.state.as_deref() {
         None => {
-            errors.push(at("state"), FieldCode::Required, "state is required");
+            errors.push(at(Field::State), FieldCode::Required, "state is required");
             None
         }
         Some(text) => match text.parse::<State>() {
             Ok(State::Deactivated) if !allow_terminal => {
                 errors.push(
-                    at("state"),
+                    at(Field::State),
                     FieldCode::InvalidState,
                     "an object cannot be created DEACTIVATED",
                 );
@@ -179,7 +177,7 @@ pub fn check_state(
             Ok(state) => Some(state),
             Err(_) => {
                 errors.push(
-                    at("state"),
+                    at(Field::State),
                     FieldCode::InvalidFormat,
                     "state is one of INACTIVE, ACTIVE, SUSPENDED, DEACTIVATED",
                 );
@@ -190,7 +188,7 @@ pub fn check_state(
     let reason = match spec.state_reason.as_deref() {
         None => {
             errors.push(
-                at("stateReason"),
+                at(Field::StateReason),
                 FieldCode::Required,
                 "stateReason is required",
             );
@@ -201,7 +199,7 @@ pub fn check_state(
     let (state, reason) = (state?, reason?);
     if !catalog.reason_is_configured(state, reason) {
         errors.push(
-            at("stateReason"),
+            at(Field::StateReason),
             FieldCode::NotConfigured,
             format!("reason {reason:?} is not configured for state {state}"),
         );
@@ -223,14 +221,15 @@ pub fn plan(
     segment_required: bool,
     catalog: &CatalogRules,
     limits: &Limits,
+    at: Timestamp,
     errors: &mut FieldErrors,
 ) -> Option<NewEntity> {
-    let before = errors.as_slice().len();
+    let before = errors.len();
     if let Some(id) = &spec.external_id {
-        check_text("externalId", id, limits.external_id_chars, errors);
+        check_text(Field::ExternalId, id, limits.external_id_chars, errors);
     }
     if let Some(name) = &spec.custom_name {
-        check_text("customName", name, limits.string_chars, errors);
+        check_text(Field::CustomName, name, limits.string_chars, errors);
     }
     let profile = match spec.profile.as_deref() {
         None => None,
@@ -238,9 +237,9 @@ pub fn plan(
             let found = catalog.profile(kind, code);
             if found.is_none() {
                 errors.push(
-                    profile_field(kind),
+                    Field::Profile,
                     FieldCode::NotConfigured,
-                    format!("{} {code:?} is not configured", profile_field(kind)),
+                    format!("{kind} profile {code:?} is not configured"),
                 );
             }
             found
@@ -250,9 +249,9 @@ pub fn plan(
         (Some(segment), _) => {
             if !catalog.has_segment(kind, segment) {
                 errors.push(
-                    segment_field(kind),
+                    Field::Segment,
                     FieldCode::NotConfigured,
-                    format!("{} {segment:?} is not configured", segment_field(kind)),
+                    format!("{kind} segment {segment:?} is not configured"),
                 );
             }
             Some(segment.clone())
@@ -261,20 +260,16 @@ pub fn plan(
         (None, None) => {
             if spec.profile.is_none() && segment_required {
                 errors.push(
-                    segment_field(kind),
+                    Field::Segment,
                     FieldCode::Required,
-                    format!(
-                        "{} is required when no {} is given",
-                        segment_field(kind),
-                        profile_field(kind)
-                    ),
+                    format!("a {kind} segment is required when no {kind} profile is given"),
                 );
             }
             None
         }
     };
     let state = match (&spec.state, profile) {
-        (Some(state), _) => check_state("state", state, catalog, false, errors),
+        (Some(state), _) => check_state(&Field::State.into(), state, catalog, false, errors),
         (None, Some(profile)) => Some(StateWithReason {
             state: profile.state,
             state_reason: profile.state_reason.to_owned(),
@@ -282,12 +277,9 @@ pub fn plan(
         (None, None) => {
             if spec.profile.is_none() {
                 errors.push(
-                    "state",
+                    Field::State,
                     FieldCode::Required,
-                    format!(
-                        "state and stateReason are required when no {} is given",
-                        profile_field(kind)
-                    ),
+                    format!("state and stateReason are required when no {kind} profile is given"),
                 );
             }
             None
@@ -297,19 +289,21 @@ pub fn plan(
         .map(|p| p.custom_attributes.clone())
         .unwrap_or_default();
     if let Some(sent) = &spec.custom_attributes {
-        attributes::check("customAttributes", sent, limits, errors);
+        attributes::check(&Field::CustomAttributes.into(), sent, limits, errors);
         custom_attributes.extend(sent.clone());
     }
-    if errors.as_slice().len() > before {
+    if errors.len() > before {
         return None;
     }
     Some(NewEntity {
+        id: new_id(),
         external_id: spec.external_id,
         profile: spec.profile,
         segment,
         custom_name: spec.custom_name,
         custom_attributes,
         state: state?,
+        at,
     })
 }
 
@@ -341,7 +335,7 @@ mod tests {
             let catalog = rules();
             let mut errors = FieldErrors::new();
             let spec = StateSpec { state: Some(state.clone()), state_reason: Some(reason.clone()) };
-            let checked = check_state("state", &spec, &catalog, allow_terminal, &mut errors);
+            let checked = check_state(&Field::State.into(), &spec, &catalog, allow_terminal, &mut errors);
             let expected = state.parse::<State>().ok().filter(|s| {
                 (allow_terminal || *s != State::Deactivated) && catalog.reason_is_configured(*s, &reason)
             });
@@ -364,7 +358,7 @@ mod tests {
                 custom_attributes: Some(sent.clone()),
                 ..Default::default()
             };
-            let planned = plan(Kind::Customer, spec, true, &catalog, &Limits::default(), &mut errors)
+            let planned = plan(Kind::Customer, spec, true, &catalog, &Limits::default(), Timestamp::now(), &mut errors)
                 .expect("valid");
             for (key, value) in &sent {
                 prop_assert_eq!(planned.custom_attributes.get(key), Some(value));

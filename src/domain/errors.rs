@@ -1,6 +1,8 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::path::FieldPath;
+
 /// What is wrong with one field; the codes are part of the API contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -16,10 +18,10 @@ pub enum FieldCode {
     Duplicate,
 }
 
-/// One problem with one field, `field` being a JSON path into the request as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+/// One problem with one field, at its path in the model.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
-    pub field: String,
+    pub path: FieldPath,
     pub code: FieldCode,
     pub message: String,
 }
@@ -33,15 +35,20 @@ impl FieldErrors {
         Self::default()
     }
 
-    pub fn one(field: impl Into<String>, code: FieldCode, message: impl Into<String>) -> Self {
+    pub fn one(path: impl Into<FieldPath>, code: FieldCode, message: impl Into<String>) -> Self {
         let mut errors = Self::new();
-        errors.push(field, code, message);
+        errors.push(path, code, message);
         errors
     }
 
-    pub fn push(&mut self, field: impl Into<String>, code: FieldCode, message: impl Into<String>) {
+    pub fn push(
+        &mut self,
+        path: impl Into<FieldPath>,
+        code: FieldCode,
+        message: impl Into<String>,
+    ) {
         self.0.push(FieldError {
-            field: field.into(),
+            path: path.into(),
             code,
             message: message.into(),
         });
@@ -51,8 +58,25 @@ impl FieldErrors {
         self.0.extend(other.0);
     }
 
+    /// The same problems, each seen from `prefix` (the item of a batch they belong to).
+    pub fn under(self, prefix: &FieldPath) -> Self {
+        Self(
+            self.0
+                .into_iter()
+                .map(|e| FieldError {
+                    path: e.path.under(prefix),
+                    ..e
+                })
+                .collect(),
+        )
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
     }
 
     pub fn has(&self, code: FieldCode) -> bool {
@@ -80,14 +104,5 @@ impl FieldErrors {
 impl From<FieldError> for FieldErrors {
     fn from(e: FieldError) -> Self {
         Self(vec![e])
-    }
-}
-
-/// Joins a JSON path and a member name the way clients write paths: `a.b`, `a[0].b`.
-pub fn path(parent: &str, member: &str) -> String {
-    if parent.is_empty() {
-        member.to_owned()
-    } else {
-        format!("{parent}.{member}")
     }
 }

@@ -2,22 +2,41 @@
 
 use super::attributes::{self, Attributes};
 use super::catalog::CatalogRules;
-use super::entity::{self, segment_field, StateSpec};
+use super::entity::{self, StateSpec};
 use super::errors::{FieldCode, FieldErrors};
+use super::kind::Kind;
+use super::path::{Field, FieldPath};
+use super::records::Common;
 use super::state::StateWithReason;
 use super::Limits;
-use crate::store::{Kind, PatchRow};
+
+/// A move of one object (and with `cascade`, of the live objects below it) to a state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateChange {
+    pub kind: Kind,
+    pub id: String,
+    pub target: StateWithReason,
+    pub cascade: bool,
+}
 
 /// The target of a state change: the reason must be configured for the state. Whether the
 /// object may still change (it is not DEACTIVATED) is the store's to check, under its lock.
 pub fn plan_state_change(
+    kind: Kind,
+    id: String,
     spec: &StateSpec,
+    cascade: bool,
     catalog: &CatalogRules,
-) -> Result<StateWithReason, FieldErrors> {
+) -> Result<StateChange, FieldErrors> {
     let mut errors = FieldErrors::new();
-    let planned = entity::check_state("", spec, catalog, true, &mut errors);
+    let planned = entity::check_state(&FieldPath::root(), spec, catalog, true, &mut errors);
     match planned {
-        Some(target) if errors.is_empty() => Ok(target),
+        Some(target) if errors.is_empty() => Ok(StateChange {
+            kind,
+            id,
+            target,
+            cascade,
+        }),
         _ => Err(errors),
     }
 }
@@ -31,6 +50,55 @@ pub struct PatchSpec {
     pub segment: Option<Option<String>>,
 }
 
+/// A checked patch; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Patch {
+    /// `Some(None)` removes the external id.
+    pub external_id: Option<Option<String>>,
+    /// `Some(None)` removes the name.
+    pub custom_name: Option<Option<String>>,
+    /// Replaced whole.
+    pub custom_attributes: Option<Attributes>,
+    pub segment: Option<String>,
+}
+
+/// The fields a patch may change, as they are once it is applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Patched {
+    pub external_id: Option<String>,
+    pub custom_name: Option<String>,
+    pub custom_attributes: Attributes,
+    pub segment: Option<String>,
+}
+
+impl Patch {
+    /// The patch merged over the object as it is.
+    pub fn merge(&self, current: &Common) -> Patched {
+        Patched {
+            external_id: self
+                .external_id
+                .clone()
+                .unwrap_or_else(|| current.external_id.clone()),
+            custom_name: self
+                .custom_name
+                .clone()
+                .unwrap_or_else(|| current.custom_name.clone()),
+            custom_attributes: self
+                .custom_attributes
+                .clone()
+                .unwrap_or_else(|| current.custom_attributes.clone()),
+            segment: self.segment.clone().or_else(|| current.segment.clone()),
+        }
+    }
+
+    /// The segment the object enters, when the patch moves it to another one.
+    pub fn new_segment<'a>(&'a self, current: &Common) -> Option<&'a str> {
+        self.segment
+            .as_deref()
+            .filter(|segment| current.segment.as_deref() != Some(*segment))
+    }
+}
+
 /// Checks a patch: lengths, attributes (replaced whole; `null` empties them) and a
 /// configured segment, which cannot be removed.
 pub fn plan_patch(
@@ -38,22 +106,22 @@ pub fn plan_patch(
     spec: PatchSpec,
     catalog: &CatalogRules,
     limits: &Limits,
-) -> Result<PatchRow, FieldErrors> {
+) -> Result<Patch, FieldErrors> {
     let mut errors = FieldErrors::new();
     if let Some(Some(id)) = &spec.external_id {
-        entity::check_text("externalId", id, limits.external_id_chars, &mut errors);
+        entity::check_text(Field::ExternalId, id, limits.external_id_chars, &mut errors);
     }
     if let Some(Some(name)) = &spec.custom_name {
-        entity::check_text("customName", name, limits.string_chars, &mut errors);
+        entity::check_text(Field::CustomName, name, limits.string_chars, &mut errors);
     }
     if let Some(Some(sent)) = &spec.custom_attributes {
-        attributes::check("customAttributes", sent, limits, &mut errors);
+        attributes::check(&Field::CustomAttributes.into(), sent, limits, &mut errors);
     }
     let segment = match spec.segment {
         None => None,
         Some(None) => {
             errors.push(
-                segment_field(kind),
+                Field::Segment,
                 FieldCode::NotAllowed,
                 "a segment can be changed but not removed",
             );
@@ -62,15 +130,15 @@ pub fn plan_patch(
         Some(Some(segment)) => {
             if !catalog.has_segment(kind, &segment) {
                 errors.push(
-                    segment_field(kind),
+                    Field::Segment,
                     FieldCode::NotConfigured,
-                    format!("{} {segment:?} is not configured", segment_field(kind)),
+                    format!("{kind} segment {segment:?} is not configured"),
                 );
             }
             Some(segment)
         }
     };
-    errors.into_result(PatchRow {
+    errors.into_result(Patch {
         external_id: spec.external_id,
         custom_name: spec.custom_name,
         custom_attributes: spec.custom_attributes.map(Option::unwrap_or_default),

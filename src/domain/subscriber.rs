@@ -6,10 +6,12 @@ use super::account::NewAccount;
 use super::catalog::CatalogRules;
 use super::entity::{self, CommonSpec, NewEntity, ReferenceSpec};
 use super::errors::{FieldCode, FieldErrors};
+use super::kind::Kind;
+use super::path::Field;
+use super::records::PrimaryResource;
 use super::reference::Reference;
 use super::time::Timestamp;
 use super::Limits;
-use crate::store::{Kind, NewAccountOf, NewSubscriberRow};
 
 #[derive(Debug, Clone, Default)]
 pub struct SubscriberSpec {
@@ -29,7 +31,7 @@ pub enum AccountOf {
 pub struct NewSubscriber {
     pub entity: NewEntity,
     pub account: AccountOf,
-    pub primary_resource: Option<(String, String)>,
+    pub primary_resource: Option<PrimaryResource>,
 }
 
 /// Rule 10: a primary resource needs a configured type whose pattern it matches.
@@ -38,12 +40,12 @@ fn check_resource(
     catalog: &CatalogRules,
     limits: &Limits,
     errors: &mut FieldErrors,
-) -> Option<(String, String)> {
+) -> Option<PrimaryResource> {
     match (&spec.primary_resource_type, &spec.primary_resource) {
         (None, None) => None,
         (None, Some(_)) => {
             errors.push(
-                "primaryResourceType",
+                Field::PrimaryResourceType,
                 FieldCode::Required,
                 "a primaryResource needs its primaryResourceType",
             );
@@ -51,28 +53,31 @@ fn check_resource(
         }
         (Some(_), None) => {
             errors.push(
-                "primaryResource",
+                Field::PrimaryResource,
                 FieldCode::Required,
                 "primaryResourceType is given without a primaryResource",
             );
             None
         }
         (Some(kind), Some(value)) => {
-            entity::check_text("primaryResource", value, limits.string_chars, errors);
+            entity::check_text(Field::PrimaryResource, value, limits.string_chars, errors);
             match catalog.resource_value_fits(kind, value) {
                 None => errors.push(
-                    "primaryResourceType",
+                    Field::PrimaryResourceType,
                     FieldCode::NotConfigured,
                     format!("resource type {kind:?} is not configured"),
                 ),
                 Some(false) => errors.push(
-                    "primaryResource",
+                    Field::PrimaryResource,
                     FieldCode::InvalidFormat,
                     format!("not a valid {kind} value"),
                 ),
                 Some(true) => {}
             }
-            Some((kind.clone(), value.clone()))
+            Some(PrimaryResource {
+                resource_type: kind.clone(),
+                value: value.clone(),
+            })
         }
     }
 }
@@ -82,6 +87,7 @@ pub fn plan(
     spec: SubscriberSpec,
     catalog: &CatalogRules,
     limits: &Limits,
+    at: Timestamp,
 ) -> Result<NewSubscriber, FieldErrors> {
     let mut errors = FieldErrors::new();
     let resource = check_resource(&spec, catalog, limits, &mut errors);
@@ -92,17 +98,18 @@ pub fn plan(
         false,
         catalog,
         limits,
+        at,
         &mut errors,
     );
     let account = match &spec.account {
-        Some(reference) => entity::check_reference("account", reference, limits, &mut errors)
+        Some(reference) => entity::check_reference(Field::Account, reference, limits, &mut errors)
             .map(AccountOf::Existing),
         None => match profile.as_deref() {
             None => {
                 errors.push(
-                    "subscriberProfile",
+                    Field::Profile,
                     FieldCode::Required,
-                    "without an account, a subscriberProfile is required",
+                    "without an account, a subscriber profile is required",
                 );
                 None
             }
@@ -111,11 +118,11 @@ pub fn plan(
                 None => None,
                 Some(profile) => {
                     let created = profile.parent_profile.and_then(|account_profile| {
-                        NewAccount::from_profile(account_profile, catalog)
+                        NewAccount::from_profile(account_profile, catalog, at)
                     });
                     if created.is_none() {
                         errors.push(
-                            "account",
+                            Field::Account,
                             FieldCode::Required,
                             format!(
                                 "subscriber profile {code:?} creates no account (its account profile needs a customer profile); give an account"
@@ -137,22 +144,6 @@ pub fn plan(
     }
 }
 
-impl NewSubscriber {
-    pub fn into_row(self, new_id: &mut dyn FnMut() -> String, at: Timestamp) -> NewSubscriberRow {
-        let account = match self.account {
-            AccountOf::Existing(reference) => NewAccountOf::Existing(reference.into_key()),
-            AccountOf::Create(account) => {
-                NewAccountOf::Create(Box::new((*account).into_row(new_id, at)))
-            }
-        };
-        NewSubscriberRow {
-            common: self.entity.into_row(new_id(), at),
-            account,
-            primary_resource: self.primary_resource,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,11 +155,11 @@ mod tests {
     }
 
     fn codes(spec: SubscriberSpec) -> Vec<(String, FieldCode)> {
-        plan(spec, &rules(), &Limits::default())
+        plan(spec, &rules(), &Limits::default(), Timestamp::now())
             .unwrap_err()
             .into_vec()
             .into_iter()
-            .map(|e| (e.field, e.code))
+            .map(|e| (e.path.to_string(), e.code))
             .collect()
     }
 
@@ -201,6 +192,7 @@ mod tests {
             },
             &rules(),
             &Limits::default(),
+            Timestamp::now(),
         )
         .unwrap();
         let AccountOf::Create(account) = planned.account else {
@@ -220,7 +212,7 @@ mod tests {
         spec.account = None;
         assert_eq!(
             codes(spec),
-            vec![("subscriberProfile".to_owned(), FieldCode::Required)]
+            vec![("profile".to_owned(), FieldCode::Required)]
         );
     }
 
@@ -229,7 +221,7 @@ mod tests {
         let mut spec = by_account();
         spec.common.state = None;
         assert_eq!(codes(spec), vec![("state".to_owned(), FieldCode::Required)]);
-        assert!(plan(by_account(), &rules(), &Limits::default()).is_ok());
+        assert!(plan(by_account(), &rules(), &Limits::default(), Timestamp::now()).is_ok());
     }
 
     #[test]
@@ -252,10 +244,13 @@ mod tests {
             vec![("primaryResource".to_owned(), FieldCode::InvalidFormat)]
         );
         spec.primary_resource = Some("421900123456".into());
-        let planned = plan(spec, &rules(), &Limits::default()).unwrap();
+        let planned = plan(spec, &rules(), &Limits::default(), Timestamp::now()).unwrap();
         assert_eq!(
             planned.primary_resource,
-            Some(("MSISDN".to_owned(), "421900123456".to_owned()))
+            Some(PrimaryResource {
+                resource_type: "MSISDN".to_owned(),
+                value: "421900123456".to_owned()
+            })
         );
     }
 }

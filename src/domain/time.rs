@@ -34,6 +34,13 @@ impl Timestamp {
     }
 }
 
+/// Microseconds since the Unix epoch, as every stored time is kept.
+impl From<i64> for Timestamp {
+    fn from(micros: i64) -> Self {
+        Self(micros)
+    }
+}
+
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let t = OffsetDateTime::from_unix_timestamp_nanos(self.0 as i128 * 1_000)

@@ -1,14 +1,23 @@
-//! Storage: one interface, a SQLite and a PostgreSQL implementation behind it.
+//! Storage: one interface over domain types, a SQLite and a PostgreSQL implementation
+//! behind it. The store knows tables, constraints and transactions; it maps domain types
+//! to rows and back itself, and reports what the data refuses as a domain [`Refusal`]
+//! (which unique key, which item), never in a door's words.
 //!
-//! The store knows rows, constraints and transactions, nothing of the doors' dialects nor of
-//! the domain's rules: what to write comes in as rows, what went wrong goes out as a
-//! [`Rejection`] naming the field, and the caller renders the answer that idempotency keeps.
+//! [`Refusal`]: crate::domain::refusal::Refusal
 
 pub mod postgres;
+mod sql;
 pub mod sqlite;
+mod write;
 
-/// The one state that is final: references to an object in it are refused.
-pub const TERMINAL_STATE: &str = "DEACTIVATED";
+pub use crate::domain::outcome::{Created, Written};
+pub use write::*;
+
+use crate::domain::auth::{KeyRecord, Role};
+use crate::domain::events::Event;
+use crate::domain::records::{History, HistoryEntry, ListFilter, Record};
+use crate::domain::time::Timestamp;
+use crate::domain::Kind;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -26,6 +35,8 @@ pub enum StoreError {
     Busy,
 }
 
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
 /// A database URL fit for messages: any password replaced by `***`.
 pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
@@ -39,27 +50,6 @@ pub fn redact(url: &str) -> String {
         None => url.to_owned(),
     }
 }
-
-pub type Result<T, E = StoreError> = std::result::Result<T, E>;
-
-mod rows;
-mod write;
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn urls_lose_their_passwords_in_messages() {
-        assert_eq!(
-            super::redact("postgres://u:s3cret@db:5432/x"),
-            "postgres://u:***@db:5432/x"
-        );
-        assert_eq!(super::redact("postgres://u@db/x"), "postgres://u@db/x");
-        assert_eq!(super::redact("sqlite://a.db"), "sqlite://a.db");
-    }
-}
-
-pub use rows::*;
-pub use write::*;
 
 /// The registry's storage, picked from the database URL's scheme.
 #[derive(Clone)]
@@ -79,6 +69,7 @@ macro_rules! delegate {
 
 impl Store {
     /// Opens (creating if needed) and migrates the database named by `url`.
+    #[tracing::instrument(skip_all, err)]
     pub async fn open(url: &str) -> Result<Self> {
         if let Some(path) = url.strip_prefix("sqlite://") {
             Ok(Store::Sqlite(sqlite::SqliteStore::open(path).await?))
@@ -96,74 +87,89 @@ impl Store {
         }
     }
 
+    #[tracing::instrument(skip_all, err)]
     pub async fn ping(&self) -> Result<()> {
         delegate!(self, s => s.ping().await)
     }
 
-    pub async fn ensure_tenant(&self, tenant: &str, at: i64) -> Result<()> {
+    #[tracing::instrument(skip_all, err)]
+    pub async fn ensure_tenant(&self, tenant: &str, at: Timestamp) -> Result<()> {
         delegate!(self, s => s.ensure_tenant(tenant, at).await)
     }
 
     /// Stores a key's hash for a tenant (creating the tenant); a known hash is left as it is.
-    pub async fn insert_key(&self, key: KeyRecord, hash: String, at: i64) -> Result<()> {
+    #[tracing::instrument(skip_all, err)]
+    pub async fn insert_key(&self, key: KeyRecord, hash: String, at: Timestamp) -> Result<()> {
         delegate!(self, s => s.insert_key(key, hash, at).await)
     }
 
-    pub async fn has_key_with_role(&self, tenant: &str, role: &str) -> Result<bool> {
+    #[tracing::instrument(skip_all, err)]
+    pub async fn has_key_with_role(&self, tenant: &str, role: Role) -> Result<bool> {
         delegate!(self, s => s.has_key_with_role(tenant, role).await)
     }
 
+    #[tracing::instrument(skip_all, err)]
     pub async fn find_key(&self, hash: &str) -> Result<Option<KeyRecord>> {
         delegate!(self, s => s.find_key(hash).await)
     }
 
     /// The tenant's latest catalog document and its version, if one was ever stored.
+    #[tracing::instrument(skip_all, err)]
     pub async fn catalog(&self, tenant: &str) -> Result<Option<(i64, String)>> {
         delegate!(self, s => s.catalog(tenant).await)
     }
 
+    #[tracing::instrument(skip_all, err)]
     pub async fn catalog_version(&self, tenant: &str) -> Result<i64> {
         delegate!(self, s => s.catalog_version(tenant).await)
     }
 
-    /// Runs one write in its own transaction, claiming its idempotency key in the same one.
-    pub async fn execute(&self, ctx: WriteCtx, op: WriteOp, render: Render) -> Result<Executed> {
-        delegate!(self, s => s.execute(ctx, op, render).await)
+    /// Runs one write in its own transaction, claiming its idempotency key in the same one;
+    /// `render` makes the answer to keep and the events to record from the outcome.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn execute(&self, ctx: WriteCtx, write: Write, render: Render) -> Result<Executed> {
+        delegate!(self, s => s.execute(ctx, write, render).await)
     }
 
     /// One object of the tenant, if it exists.
-    pub async fn entity(&self, kind: Kind, tenant: &str, id: &str) -> Result<Option<EntityRow>> {
-        delegate!(self, s => s.entity(kind, tenant, id).await)
+    #[tracing::instrument(skip_all, err)]
+    pub async fn object(&self, kind: Kind, tenant: &str, id: &str) -> Result<Option<Record>> {
+        delegate!(self, s => s.object(kind, tenant, id).await)
     }
 
     /// A page of the tenant's objects of a kind, in id order.
-    pub async fn entities(
+    #[tracing::instrument(skip_all, err)]
+    pub async fn objects(
         &self,
         kind: Kind,
         tenant: &str,
-        filter: EntityFilter,
-    ) -> Result<Vec<EntityRow>> {
-        delegate!(self, s => s.entities(kind, tenant, filter).await)
+        filter: ListFilter,
+    ) -> Result<Vec<Record>> {
+        delegate!(self, s => s.objects(kind, tenant, filter).await)
     }
 
     /// An object's state or segment history, oldest first; `None` when there is no object.
+    #[tracing::instrument(skip_all, err)]
     pub async fn history(
         &self,
         kind: Kind,
         tenant: &str,
         id: &str,
         which: History,
-    ) -> Result<Option<Vec<HistoryRow>>> {
+    ) -> Result<Option<Vec<HistoryEntry>>> {
         delegate!(self, s => s.history(kind, tenant, id, which).await)
     }
 
     /// The tenant's events after `after`, in commit order.
-    pub async fn events(&self, tenant: &str, after: i64, limit: usize) -> Result<Vec<EventRecord>> {
+    #[tracing::instrument(skip_all, err)]
+    pub async fn events(&self, tenant: &str, after: i64, limit: usize) -> Result<Vec<Event>> {
         delegate!(self, s => s.events(tenant, after, limit).await)
     }
 
     /// Forgets idempotency answers stored before `before`; returns how many.
-    pub async fn purge_idempotency(&self, before: i64) -> Result<u64> {
+    #[tracing::instrument(skip_all, err)]
+    pub async fn purge_idempotency(&self, before: impl Into<Timestamp>) -> Result<u64> {
+        let before = before.into();
         delegate!(self, s => s.purge_idempotency(before).await)
     }
 
@@ -175,8 +181,18 @@ impl Store {
 
 /// Microseconds since the Unix epoch, the unit every stored time is kept in.
 pub fn now_micros() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or_default()
+    Timestamp::now().micros()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn urls_lose_their_passwords_in_messages() {
+        assert_eq!(
+            super::redact("postgres://u:s3cret@db:5432/x"),
+            "postgres://u:***@db:5432/x"
+        );
+        assert_eq!(super::redact("postgres://u@db/x"), "postgres://u@db/x");
+        assert_eq!(super::redact("sqlite://a.db"), "sqlite://a.db");
+    }
 }

@@ -3,20 +3,26 @@
 //! stays within what Postgres-wire distributed engines accept: no advisory locks and no
 //! server-side functions in the write path.
 
-mod queries;
+mod conn;
+mod sequencer;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
-use super::{
-    EntityFilter, EntityRow, EventRecord, Executed, History, HistoryRow, KeyRecord, Kind, Render,
-    Result, StoreError, WriteCtx, WriteOp,
-};
+use super::sql::{events, execute, history, idempotency, objects, tenants};
+use super::{Executed, Render, Result, StoreError, Write, WriteCtx};
+use crate::domain::auth::{KeyRecord, Role};
+use crate::domain::events::Event;
+use crate::domain::records::{History, HistoryEntry, ListFilter, Record};
+use crate::domain::time::Timestamp;
+use crate::domain::Kind;
+use conn::PgConn;
 
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_hierarchy.sql"),
+    include_str!("migrations/0003_answer_content_type.sql"),
 ];
 const POOL_SIZE: usize = 32;
 
@@ -107,7 +113,7 @@ impl PgStore {
             tx.batch_execute(sql).await.map_err(migration)?;
             tx.execute(
                 "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
-                &[&((i + 1) as i64), &crate::store::now_micros()],
+                &[&((i + 1) as i64), &Timestamp::now().micros()],
             )
             .await
             .map_err(migration)?;
@@ -128,49 +134,58 @@ impl PgStore {
             .map_err(db_error)
     }
 
-    pub async fn ensure_tenant(&self, tenant: &str, at: i64) -> Result<()> {
-        queries::ensure_tenant(&self.client().await?, tenant, at).await
+    pub async fn ensure_tenant(&self, tenant: &str, at: Timestamp) -> Result<()> {
+        tenants::ensure_tenant(&PgConn(&self.client().await?), tenant, at).await
     }
 
-    pub async fn insert_key(&self, key: KeyRecord, hash: String, at: i64) -> Result<()> {
+    pub async fn insert_key(&self, key: KeyRecord, hash: String, at: Timestamp) -> Result<()> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
-        queries::insert_key(&tx, &key, &hash, at).await?;
+        tenants::insert_key(&PgConn(&tx), &key, &hash, at).await?;
         tx.commit().await.map_err(db_error)
     }
 
-    pub async fn has_key_with_role(&self, tenant: &str, role: &str) -> Result<bool> {
-        queries::has_key_with_role(&self.client().await?, tenant, role).await
+    pub async fn has_key_with_role(&self, tenant: &str, role: Role) -> Result<bool> {
+        tenants::has_key_with_role(&PgConn(&self.client().await?), tenant, role).await
     }
 
     pub async fn find_key(&self, hash: &str) -> Result<Option<KeyRecord>> {
-        queries::find_key(&self.client().await?, hash).await
+        tenants::find_key(&PgConn(&self.client().await?), hash).await
     }
 
     pub async fn catalog(&self, tenant: &str) -> Result<Option<(i64, String)>> {
-        queries::catalog(&self.client().await?, tenant).await
+        tenants::catalog(&PgConn(&self.client().await?), tenant).await
     }
 
     pub async fn catalog_version(&self, tenant: &str) -> Result<i64> {
-        queries::catalog_version(&self.client().await?, tenant).await
+        tenants::catalog_version(&PgConn(&self.client().await?), tenant).await
     }
 
-    pub async fn execute(&self, ctx: WriteCtx, op: WriteOp, render: Render) -> Result<Executed> {
+    /// One transaction per write. A retry that reaches another process while the first
+    /// request is still open waits on the key's row lock for `lock_timeout`.
+    pub async fn execute(&self, ctx: WriteCtx, write: Write, render: Render) -> Result<Executed> {
         let mut client = self.client().await?;
-        queries::execute(&mut client, &ctx, op, render).await
+        let tx = client.transaction().await.map_err(db_error)?;
+        let executed = execute::execute(&PgConn(&tx), &ctx, write, render).await?;
+        // Only a fresh write has anything to commit; an earlier use of the key wrote
+        // nothing, and dropping the transaction rolls it back.
+        if matches!(executed, Executed::Fresh(_)) {
+            tx.commit().await.map_err(db_error)?;
+        }
+        Ok(executed)
     }
 
-    pub async fn entity(&self, kind: Kind, tenant: &str, id: &str) -> Result<Option<EntityRow>> {
-        queries::entity(&self.client().await?, kind, tenant, id).await
+    pub async fn object(&self, kind: Kind, tenant: &str, id: &str) -> Result<Option<Record>> {
+        objects::object(&PgConn(&self.client().await?), kind, tenant, id).await
     }
 
-    pub async fn entities(
+    pub async fn objects(
         &self,
         kind: Kind,
         tenant: &str,
-        filter: EntityFilter,
-    ) -> Result<Vec<EntityRow>> {
-        queries::entities(&self.client().await?, kind, tenant, &filter).await
+        filter: ListFilter,
+    ) -> Result<Vec<Record>> {
+        objects::objects(&PgConn(&self.client().await?), kind, tenant, &filter).await
     }
 
     pub async fn history(
@@ -179,24 +194,18 @@ impl PgStore {
         tenant: &str,
         id: &str,
         which: History,
-    ) -> Result<Option<Vec<HistoryRow>>> {
-        queries::history(&self.client().await?, kind, tenant, id, which).await
+    ) -> Result<Option<Vec<HistoryEntry>>> {
+        history::read(&PgConn(&self.client().await?), kind, tenant, id, which).await
     }
 
-    pub async fn events(&self, tenant: &str, after: i64, limit: usize) -> Result<Vec<EventRecord>> {
+    pub async fn events(&self, tenant: &str, after: i64, limit: usize) -> Result<Vec<Event>> {
         let mut client = self.client().await?;
-        queries::events(&mut client, tenant, after, limit).await
+        sequencer::sequence_events(&mut client).await?;
+        events::after(&PgConn(&client), tenant, after, limit).await
     }
 
-    pub async fn purge_idempotency(&self, before: i64) -> Result<u64> {
-        self.client()
-            .await?
-            .execute(
-                "DELETE FROM idempotency WHERE created_at < $1 AND status IS NOT NULL",
-                &[&before],
-            )
-            .await
-            .map_err(db_error)
+    pub async fn purge_idempotency(&self, before: Timestamp) -> Result<u64> {
+        idempotency::purge(&PgConn(&self.client().await?), before).await
     }
 
     pub async fn close(&self) {

@@ -1,7 +1,7 @@
 //! The embedded backend: one file in WAL mode with `synchronous=FULL`, one group-committing
 //! writer and a small pool of readers.
 
-mod queries;
+mod conn;
 mod writer;
 
 use std::sync::{Arc, Mutex};
@@ -9,15 +9,20 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
 
-use super::{
-    EntityFilter, EntityRow, EventRecord, Executed, History, HistoryRow, KeyRecord, Kind, Render,
-    Result, StoreError, WriteCtx, WriteOp,
-};
+use super::sql::{events, execute, history, idempotency, objects, tenants};
+use super::{Executed, Render, Result, StoreError, Write, WriteCtx};
+use crate::domain::auth::{KeyRecord, Role};
+use crate::domain::events::Event;
+use crate::domain::records::{History, HistoryEntry, ListFilter, Record};
+use crate::domain::time::Timestamp;
+use crate::domain::Kind;
+use conn::{complete, SqliteConn};
 use writer::Writer;
 
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_hierarchy.sql"),
+    include_str!("migrations/0003_answer_content_type.sql"),
 ];
 const READERS: usize = 4;
 const MAX_BATCH: usize = 256;
@@ -146,6 +151,30 @@ impl SqliteStore {
         })
     }
 
+    /// Runs one of the shared reads on a reader connection.
+    async fn read<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: AsyncFnOnce(&SqliteConn<'_>) -> Result<T> + Send + 'static,
+    {
+        self.inner
+            .readers
+            .read(move |conn| complete(work(&SqliteConn(conn))))
+            .await
+    }
+
+    /// Runs one of the shared writes in the writer's next group commit.
+    async fn write<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: AsyncFnOnce(&SqliteConn<'_>) -> Result<T> + Send + 'static,
+    {
+        self.inner
+            .writer
+            .run(move |conn| complete(work(&SqliteConn(conn))))
+            .await
+    }
+
     pub async fn ping(&self) -> Result<()> {
         self.inner
             .readers
@@ -153,78 +182,60 @@ impl SqliteStore {
             .await
     }
 
-    pub async fn ensure_tenant(&self, tenant: &str, at: i64) -> Result<()> {
+    pub async fn ensure_tenant(&self, tenant: &str, at: Timestamp) -> Result<()> {
         let tenant = tenant.to_owned();
-        self.inner
-            .writer
-            .run(move |conn| queries::ensure_tenant(conn, &tenant, at))
+        self.write(async move |c| tenants::ensure_tenant(c, &tenant, at).await)
             .await
     }
 
-    pub async fn insert_key(&self, key: KeyRecord, hash: String, at: i64) -> Result<()> {
-        self.inner
-            .writer
-            .run(move |conn| queries::insert_key(conn, &key, &hash, at))
+    pub async fn insert_key(&self, key: KeyRecord, hash: String, at: Timestamp) -> Result<()> {
+        self.write(async move |c| tenants::insert_key(c, &key, &hash, at).await)
             .await
     }
 
-    pub async fn has_key_with_role(&self, tenant: &str, role: &str) -> Result<bool> {
-        let (tenant, role) = (tenant.to_owned(), role.to_owned());
-        self.inner
-            .readers
-            .read(move |conn| queries::has_key_with_role(conn, &tenant, &role))
+    pub async fn has_key_with_role(&self, tenant: &str, role: Role) -> Result<bool> {
+        let tenant = tenant.to_owned();
+        self.read(async move |c| tenants::has_key_with_role(c, &tenant, role).await)
             .await
     }
 
     pub async fn find_key(&self, hash: &str) -> Result<Option<KeyRecord>> {
         let hash = hash.to_owned();
-        self.inner
-            .readers
-            .read(move |conn| queries::find_key(conn, &hash))
+        self.read(async move |c| tenants::find_key(c, &hash).await)
             .await
     }
 
     pub async fn catalog(&self, tenant: &str) -> Result<Option<(i64, String)>> {
         let tenant = tenant.to_owned();
-        self.inner
-            .readers
-            .read(move |conn| queries::catalog(conn, &tenant))
+        self.read(async move |c| tenants::catalog(c, &tenant).await)
             .await
     }
 
     pub async fn catalog_version(&self, tenant: &str) -> Result<i64> {
         let tenant = tenant.to_owned();
-        self.inner
-            .readers
-            .read(move |conn| queries::catalog_version(conn, &tenant))
+        self.read(async move |c| tenants::catalog_version(c, &tenant).await)
             .await
     }
 
-    pub async fn execute(&self, ctx: WriteCtx, op: WriteOp, render: Render) -> Result<Executed> {
-        self.inner
-            .writer
-            .run(move |conn| queries::execute(conn, &ctx, op, render))
+    pub async fn execute(&self, ctx: WriteCtx, write: Write, render: Render) -> Result<Executed> {
+        self.write(async move |c| execute::execute(c, &ctx, write, render).await)
             .await
     }
 
-    pub async fn entity(&self, kind: Kind, tenant: &str, id: &str) -> Result<Option<EntityRow>> {
+    pub async fn object(&self, kind: Kind, tenant: &str, id: &str) -> Result<Option<Record>> {
         let (tenant, id) = (tenant.to_owned(), id.to_owned());
-        self.inner
-            .readers
-            .read(move |conn| queries::entity(conn, kind, &tenant, &id))
+        self.read(async move |c| objects::object(c, kind, &tenant, &id).await)
             .await
     }
 
-    pub async fn entities(
+    pub async fn objects(
         &self,
         kind: Kind,
         tenant: &str,
-        filter: EntityFilter,
-    ) -> Result<Vec<EntityRow>> {
+        filter: ListFilter,
+    ) -> Result<Vec<Record>> {
         let tenant = tenant.to_owned();
-        self.inner
-            .readers
-            .read(move |conn| queries::entities(conn, kind, &tenant, &filter))
+        self.read(async move |c| objects::objects(c, kind, &tenant, &filter).await)
             .await
     }
 
@@ -234,26 +245,20 @@ impl SqliteStore {
         tenant: &str,
         id: &str,
         which: History,
-    ) -> Result<Option<Vec<HistoryRow>>> {
+    ) -> Result<Option<Vec<HistoryEntry>>> {
         let (tenant, id) = (tenant.to_owned(), id.to_owned());
-        self.inner
-            .readers
-            .read(move |conn| queries::history(conn, kind, &tenant, &id, which))
+        self.read(async move |c| history::read(c, kind, &tenant, &id, which).await)
             .await
     }
 
-    pub async fn events(&self, tenant: &str, after: i64, limit: usize) -> Result<Vec<EventRecord>> {
+    pub async fn events(&self, tenant: &str, after: i64, limit: usize) -> Result<Vec<Event>> {
         let tenant = tenant.to_owned();
-        self.inner
-            .readers
-            .read(move |conn| queries::events(conn, &tenant, after, limit))
+        self.read(async move |c| events::after(c, &tenant, after, limit).await)
             .await
     }
 
-    pub async fn purge_idempotency(&self, before: i64) -> Result<u64> {
-        self.inner
-            .writer
-            .run(move |conn| queries::purge_idempotency(conn, before))
+    pub async fn purge_idempotency(&self, before: Timestamp) -> Result<u64> {
+        self.write(async move |c| idempotency::purge(c, before).await)
             .await
     }
 

@@ -1,0 +1,348 @@
+//! Reading a JSON body: media type, size, syntax and depth first, then the typed shape, with
+//! every wrong type and unknown field reported at once and by path.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRef, FromRequest, Request};
+use axum::http::{header, HeaderMap};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::problem::{ApiError, FieldError};
+use crate::api::AppState;
+use crate::domain::FieldCode;
+
+/// A request body that is JSON of a sane size and depth; not yet of any particular shape.
+pub struct JsonBody {
+    pub value: Value,
+}
+
+fn is_json_media_type(headers: &HeaderMap) -> Option<bool> {
+    let content_type = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    Some(
+        essence == "application/json"
+            || (essence.starts_with("application/") && essence.ends_with("+json")),
+    )
+}
+
+/// How much of an oversized body is still read (and dropped) so the client, which is still
+/// sending, gets the 413 instead of a reset connection; past this the connection is cut.
+const DRAIN_BYTES: usize = 16 * 1024 * 1024;
+
+/// How long a client may take to send its body.
+const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+async fn read_limited(mut body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    use http_body_util::BodyExt;
+    let mut buffer = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame =
+            frame.map_err(|e| ApiError::malformed(format!("the body could not be read: {e}")))?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen += data.len();
+        if seen > DRAIN_BYTES {
+            break;
+        }
+        if seen <= limit {
+            buffer.extend_from_slice(&data);
+        }
+    }
+    if seen > limit {
+        return Err(ApiError::too_large(format!(
+            "the body is larger than {limit} bytes"
+        )));
+    }
+    Ok(Bytes::from(buffer))
+}
+
+fn depth(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        Value::Object(members) => 1 + members.values().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// The path of the first string (or member name) holding a NUL character, which no text
+/// column can store; `None` when there is none.
+fn nul_at(value: &Value, at: &str) -> Option<String> {
+    match value {
+        Value::String(text) if text.contains('\0') => Some(at.to_owned()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_at(item, &format!("{at}[{i}]"))),
+        Value::Object(members) => members.iter().find_map(|(name, member)| {
+            let path = if at.is_empty() {
+                name.clone()
+            } else {
+                format!("{at}.{name}")
+            };
+            if name.contains('\0') {
+                Some(path)
+            } else {
+                nul_at(member, &path)
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// Refuses text that holds a NUL character (query values, path ids): no text column
+/// stores one, and both backends must answer alike.
+pub fn refuse_nul(field: &str, text: &str) -> Result<(), ApiError> {
+    if text.contains('\0') {
+        return Err(
+            ApiError::malformed("text must not hold NUL characters").with_errors(vec![
+                FieldError::new(field, FieldCode::InvalidFormat, "holds a NUL character"),
+            ]),
+        );
+    }
+    Ok(())
+}
+
+impl<S> FromRequest<S> for JsonBody
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let app = AppState::from_ref(state);
+        let limit = app.limits.body_bytes;
+        let media = is_json_media_type(req.headers());
+        let bytes = tokio::time::timeout(BODY_TIMEOUT, read_limited(req.into_body(), limit))
+            .await
+            .map_err(|_| {
+                ApiError::new(
+                    axum::http::StatusCode::REQUEST_TIMEOUT,
+                    "REQUEST_TIMEOUT",
+                    "the body did not arrive in time",
+                )
+            })??;
+        match media {
+            Some(true) => {}
+            None if bytes.is_empty() => {
+                return Err(ApiError::malformed("a JSON body is required"));
+            }
+            _ => {
+                return Err(ApiError::unsupported_media_type(
+                    "send the body as application/json",
+                ))
+            }
+        }
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiError::malformed("a JSON body is required"));
+        }
+        let value: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::malformed(format!("the body is not valid JSON: {e}")))?;
+        let max_depth = app.limits.nesting_depth;
+        if depth(&value) > max_depth {
+            return Err(ApiError::malformed(format!(
+                "the body nests deeper than {max_depth} levels"
+            )));
+        }
+        if let Some(at) = nul_at(&value, "") {
+            return Err(
+                ApiError::malformed("text must not hold NUL characters").with_errors(vec![
+                    FieldError::new(at, FieldCode::InvalidFormat, "holds a NUL character"),
+                ]),
+            );
+        }
+        Ok(Self { value })
+    }
+}
+
+/// The `{id}` of a path, with a bad one (not UTF-8, a NUL) refused as a problem.
+pub struct IdPath(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for IdPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(id) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|e| ApiError::malformed(format!("bad path: {e}")))?;
+        refuse_nul("id", &id)?;
+        Ok(Self(id))
+    }
+}
+
+fn segment_path(path: &serde_path_to_error::Path) -> Vec<serde_path_to_error::Segment> {
+    path.iter().cloned().collect()
+}
+
+fn render_path(segments: &[serde_path_to_error::Segment]) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for segment in segments {
+        match segment {
+            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            Segment::Map { key } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+            }
+            Segment::Enum { variant } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(variant);
+            }
+            Segment::Unknown => out.push_str(".?"),
+        }
+    }
+    out
+}
+
+/// Removes the member a path points at, so decoding can go on to the next problem.
+fn remove_at(value: &mut Value, segments: &[serde_path_to_error::Segment]) -> bool {
+    use serde_path_to_error::Segment;
+    let Some((last, parents)) = segments.split_last() else {
+        return false;
+    };
+    let mut node = value;
+    for segment in parents {
+        node = match (segment, node) {
+            (Segment::Map { key }, Value::Object(members)) => match members.get_mut(key) {
+                Some(next) => next,
+                None => return false,
+            },
+            (Segment::Seq { index }, Value::Array(items)) => match items.get_mut(*index) {
+                Some(next) => next,
+                None => return false,
+            },
+            _ => return false,
+        };
+    }
+    match (last, node) {
+        (Segment::Map { key }, Value::Object(members)) => members.remove(key).is_some(),
+        (Segment::Seq { index }, Value::Array(items)) if *index < items.len() => {
+            items[*index] = Value::Null;
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Message from serde without its position suffix, which means nothing once the body is a tree.
+fn clean(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// Decodes a JSON value into a request type, reporting every type error and unknown field.
+pub fn decode<T: DeserializeOwned>(value: &Value) -> Result<T, ApiError> {
+    const MAX_PROBLEMS: usize = 50;
+    if !value.is_object() {
+        return Err(ApiError::malformed("the body must be a JSON object"));
+    }
+    let mut probe = value.clone();
+    let mut errors = Vec::new();
+    for _ in 0..MAX_PROBLEMS {
+        match serde_path_to_error::deserialize::<_, T>(&probe) {
+            Ok(decoded) if errors.is_empty() => return Ok(decoded),
+            Ok(_) => break,
+            Err(e) => {
+                let segments = segment_path(e.path());
+                let message = clean(&e.inner().to_string());
+                let code = if message.starts_with("unknown field") {
+                    FieldCode::NotAllowed
+                } else {
+                    FieldCode::InvalidFormat
+                };
+                errors.push(FieldError::new(render_path(&segments), code, message));
+                if !remove_at(&mut probe, &segments) {
+                    break;
+                }
+            }
+        }
+    }
+    Err(
+        ApiError::malformed("the body does not have the expected shape; see errors")
+            .with_errors(errors),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+    use serde_json::json;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    #[allow(dead_code)]
+    struct Inner {
+        state: Option<String>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    #[allow(dead_code)]
+    struct Outer {
+        name: Option<String>,
+        inner: Option<Inner>,
+        items: Option<Vec<Inner>>,
+    }
+
+    fn problems(value: Value) -> Vec<(String, FieldCode)> {
+        let err = decode::<Outer>(&value).unwrap_err();
+        err.problem()
+            .errors
+            .into_iter()
+            .map(|e| (e.field, e.code))
+            .collect()
+    }
+
+    #[test]
+    fn reports_every_problem_with_its_path() {
+        let found = problems(json!({
+            "name": 5,
+            "id": "x",
+            "inner": {"state": true, "tenant": "t"},
+            "items": [{"state": "A"}, {"state": 1}]
+        }));
+        for expected in [
+            ("name", FieldCode::InvalidFormat),
+            ("id", FieldCode::NotAllowed),
+            ("inner.state", FieldCode::InvalidFormat),
+            ("inner.tenant", FieldCode::NotAllowed),
+            ("items[1].state", FieldCode::InvalidFormat),
+        ] {
+            assert!(
+                found.contains(&(expected.0.to_owned(), expected.1)),
+                "{expected:?} not in {found:?}"
+            );
+        }
+        assert_eq!(found.len(), 5, "{found:?}");
+    }
+
+    #[test]
+    fn a_body_that_is_no_object_is_refused() {
+        let err = decode::<Outer>(&json!([1, 2])).unwrap_err();
+        assert_eq!(err.problem().code, "MALFORMED_REQUEST");
+    }
+
+    #[test]
+    fn depth_counts_containers() {
+        assert_eq!(depth(&json!(1)), 0);
+        assert_eq!(depth(&json!({"a": [1]})), 2);
+    }
+}

@@ -1,0 +1,90 @@
+//! The idempotency key a request carries, and an answer as it goes out (fresh or replayed).
+
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use super::problem::{ApiError, ApiResult, FieldError};
+use crate::app::Reply;
+use crate::domain::idempotency::Claim;
+use crate::domain::FieldCode;
+
+pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+
+/// What a request is, for its idempotency claim: the method, the route's template, the
+/// object the route names (its decoded id) and the parsed body.
+pub struct Request<'a> {
+    pub method: &'static str,
+    pub route: &'static str,
+    pub object: Option<&'a str>,
+    pub body: Option<&'a Value>,
+}
+
+/// The key a request carries, if any: the `Idempotency-Key` header wins over the body's
+/// member named `body_key` (the native door's `requestId`).
+pub fn claim(
+    headers: &HeaderMap,
+    body_key: &str,
+    request: Request<'_>,
+    max_chars: usize,
+) -> ApiResult<Option<Claim>> {
+    let (field, key) = match headers.get(&IDEMPOTENCY_KEY) {
+        Some(value) => (
+            "Idempotency-Key",
+            value
+                .to_str()
+                .map_err(|_| ApiError::malformed("Idempotency-Key must be visible ASCII"))?
+                .to_owned(),
+        ),
+        None => match request
+            .body
+            .and_then(|b| b.get(body_key))
+            .and_then(Value::as_str)
+        {
+            Some(id) => (body_key, id.to_owned()),
+            None => return Ok(None),
+        },
+    };
+    if key.is_empty() {
+        return Err(ApiError::fields(vec![FieldError::new(
+            field,
+            FieldCode::Required,
+            "an idempotency key must not be empty",
+        )]));
+    }
+    if key.chars().count() > max_chars {
+        return Err(ApiError::fields(vec![FieldError::new(
+            field,
+            FieldCode::TooLong,
+            format!("an idempotency key is at most {max_chars} characters"),
+        )]));
+    }
+    // serde_json keeps object members sorted, so equal JSON bodies print the same.
+    let canonical = request.body.map(|b| b.to_string()).unwrap_or_default();
+    Ok(Some(Claim::new(
+        key,
+        request.method,
+        request.route,
+        request.object,
+        canonical.as_bytes(),
+    )))
+}
+
+/// The answer as the first request got it, with `Idempotent-Replayed` on a replay.
+pub fn respond(reply: Reply) -> Response {
+    let answer = reply.answer;
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, answer.body).into_response();
+    let headers = response.headers_mut();
+    if let Ok(content_type) = HeaderValue::from_str(&answer.content_type) {
+        headers.insert(header::CONTENT_TYPE, content_type);
+    }
+    if let Some(location) = answer.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        headers.insert(header::LOCATION, location);
+    }
+    if reply.replayed {
+        headers.insert(REPLAYED, HeaderValue::from_static("true"));
+    }
+    response
+}

@@ -1,0 +1,9 @@
+//! HTTP plumbing every door shares: authentication, body extraction, problem documents,
+//! idempotency keys and answers, rate limiting, and the operators' endpoints.
+
+pub mod auth;
+pub mod body;
+pub mod idempotency;
+pub mod ops;
+pub mod problem;
+pub mod rate_limit;

@@ -1,0 +1,50 @@
+//! The events a write records, built from what the store wrote, whichever door asked.
+
+use crate::domain::events::NewEvent;
+use crate::domain::outcome::Written;
+use crate::domain::records::Record;
+
+/// Writes an object into an event's data. The change feed and everything relayed from it
+/// show one representation of each object, so the doors' server supplies it once at start.
+pub trait EventEncoder: Send + Sync {
+    fn encode(&self, record: &Record) -> String;
+}
+
+fn object_event(encoder: &dyn EventEncoder, what: &str, record: &Record) -> NewEvent {
+    let entity = record.kind().name();
+    NewEvent {
+        event_type: format!("{entity}.{what}"),
+        entity: entity.to_owned(),
+        entity_id: record.id().to_owned(),
+        data: encoder.encode(record),
+    }
+}
+
+/// One event per change: each created object after the parents made with it, each object
+/// whose state changed (the one asked for first), the patched object, the new catalog.
+/// `catalog` is the stored document, and `tenant` names its version.
+pub(super) fn of(
+    written: &Written,
+    encoder: &dyn EventEncoder,
+    tenant: &str,
+    catalog: Option<&str>,
+) -> Vec<NewEvent> {
+    match written {
+        Written::Created(items) => items
+            .iter()
+            .flat_map(|item| item.parents.iter().chain(std::iter::once(&item.object)))
+            .map(|record| object_event(encoder, "created", record))
+            .collect(),
+        Written::StateChanged(records) => records
+            .iter()
+            .map(|record| object_event(encoder, "state_changed", record))
+            .collect(),
+        Written::Patched(record) => vec![object_event(encoder, "updated", record)],
+        Written::Catalog { version } => vec![NewEvent {
+            event_type: "catalog.updated".into(),
+            entity: "catalog".into(),
+            entity_id: format!("{tenant}@{version}"),
+            data: catalog.unwrap_or_default().to_owned(),
+        }],
+    }
+}

@@ -1,0 +1,85 @@
+//! The use cases, between the doors and the store. Every mutating call of every door runs
+//! through one write pipeline ([`Registry::write`]): the idempotency claim, the domain's
+//! rules against the tenant's catalog, one store transaction, the events built from what
+//! was written, and the door's answer, kept with the claim for retries. Doors call only
+//! this layer; it knows no dialect, and no SQL.
+
+mod caller;
+mod catalogs;
+mod error;
+mod events;
+pub mod keys;
+mod pipeline;
+mod reads;
+
+pub use caller::Caller;
+pub use error::AppError;
+pub use events::EventEncoder;
+pub use pipeline::{respond_with, Command, Failure, Reply, Respond};
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::domain::Limits;
+use crate::store::Store;
+use catalogs::CatalogCache;
+use keys::KeyCache;
+
+pub type AppResult<T> = Result<T, AppError>;
+
+/// How the use cases are tuned.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub limits: Limits,
+    /// How long a cached catalog is trusted before its stored version is checked again.
+    pub catalog_ttl: Duration,
+    /// How long a known API key is trusted before it is looked up again.
+    pub key_ttl: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            limits: Limits::default(),
+            catalog_ttl: Duration::from_secs(1),
+            key_ttl: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The registry as the doors see it.
+#[derive(Clone)]
+pub struct Registry {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    limits: Limits,
+    catalogs: CatalogCache,
+    keys: KeyCache,
+    encoder: Arc<dyn EventEncoder>,
+}
+
+impl Registry {
+    /// `encoder` writes each changed object into its events, the same whichever door changed it.
+    pub fn new(store: Store, settings: Settings, encoder: Arc<dyn EventEncoder>) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                catalogs: CatalogCache::new(settings.catalog_ttl, settings.limits.clone()),
+                keys: KeyCache::new(settings.key_ttl),
+                limits: settings.limits,
+                store,
+                encoder,
+            }),
+        }
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+
+    fn store(&self) -> &Store {
+        &self.inner.store
+    }
+}

@@ -1,0 +1,266 @@
+//! The one write pipeline every door's mutating calls go through.
+
+use super::{events, AppError, AppResult, Caller, Registry};
+use crate::domain::auth::Role;
+use crate::domain::catalog::Catalog;
+use crate::domain::entity::StateSpec;
+use crate::domain::errors::FieldErrors;
+use crate::domain::events::NewEvent;
+use crate::domain::idempotency::{Answer, Claim};
+use crate::domain::lifecycle::{plan_patch, plan_state_change, PatchSpec};
+use crate::domain::object::{plan_batch, ObjectSpec};
+use crate::domain::outcome::Written;
+use crate::domain::refusal::Refusal;
+use crate::domain::time::Timestamp;
+use crate::domain::Kind;
+use crate::store::{Executed, Render, Rendered, Write, WriteCtx};
+
+/// A change a door asks for, in the model's terms.
+#[derive(Debug)]
+pub enum Command {
+    /// One object; its problems are reported at their paths in it.
+    Create(ObjectSpec),
+    /// Many objects, all or none; each problem is reported under its item's index.
+    Batch(Vec<ObjectSpec>),
+    ChangeState {
+        kind: Kind,
+        id: String,
+        spec: StateSpec,
+        cascade: bool,
+    },
+    Patch {
+        kind: Kind,
+        id: String,
+        spec: PatchSpec,
+    },
+    PutCatalog(Catalog),
+    /// The door refused the request before it could be read (a body of the wrong shape,
+    /// say); this answer is kept with the claim, so its retries get it too.
+    Refuse(Answer),
+}
+
+impl Command {
+    fn role(&self) -> Role {
+        match self {
+            Command::PutCatalog(_) => Role::Admin,
+            _ => Role::Writer,
+        }
+    }
+}
+
+/// Why a write did not happen, for the door to put in its own words.
+#[derive(Debug, Clone, Copy)]
+pub enum Failure<'a> {
+    /// The request breaks rules the domain checks alone; every problem is listed.
+    Invalid(&'a FieldErrors),
+    /// The data already stored refuses it.
+    Refused(&'a Refusal),
+}
+
+/// How a door answers a write: from what was written and the events recorded for it (whose
+/// data it may reuse as its body), or from why nothing was. Runs inside the transaction, so
+/// the answer is kept with the claim atomically.
+pub type Respond =
+    Box<dyn for<'a> FnOnce(Result<&'a Written, Failure<'a>>, &'a [NewEvent]) -> Answer + Send>;
+
+/// Boxes a door's answering function; naming the bound lets the closure's signature be
+/// inferred for every lifetime of its arguments.
+pub fn respond_with<F>(respond: F) -> Respond
+where
+    F: for<'a> FnOnce(Result<&'a Written, Failure<'a>>, &'a [NewEvent]) -> Answer + Send + 'static,
+{
+    Box::new(respond)
+}
+
+/// The answer to send, and whether it is a replay of the first one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub answer: Answer,
+    pub replayed: bool,
+}
+
+enum Planned {
+    Write {
+        write: Write,
+        /// The document a catalog write stores, for its event.
+        catalog: Option<String>,
+    },
+    Invalid(FieldErrors),
+    Refused(Answer),
+}
+
+impl Registry {
+    /// Runs one mutating call: claims the key, plans with the domain's rules, writes in one
+    /// transaction with its events, and answers — or replays the first answer to the key.
+    pub async fn write(
+        &self,
+        caller: &Caller,
+        claim: Option<Claim>,
+        command: Command,
+        respond: Respond,
+    ) -> AppResult<Reply> {
+        caller.require(command.role())?;
+        let at = Timestamp::now();
+        let is_catalog = matches!(command, Command::PutCatalog(_));
+        let planned = self.plan(&caller.tenant, command, at).await?;
+        let render: Render = match planned {
+            Planned::Invalid(errors) if claim.is_none() => {
+                return Ok(fresh(respond(Err(Failure::Invalid(&errors)), &[])));
+            }
+            Planned::Refused(answer) if claim.is_none() => return Ok(fresh(answer)),
+            Planned::Invalid(errors) => refusal(respond(Err(Failure::Invalid(&errors)), &[])),
+            Planned::Refused(answer) => refusal(answer),
+            Planned::Write { write, catalog } => {
+                let encoder = self.inner.encoder.clone();
+                let tenant = caller.tenant.clone();
+                let render: Render = Box::new(move |outcome| match outcome {
+                    Ok(written) => {
+                        let events = events::of(written, &*encoder, &tenant, catalog.as_deref());
+                        Rendered {
+                            answer: respond(Ok(written), &events),
+                            events,
+                        }
+                    }
+                    Err(refused) => Rendered {
+                        answer: respond(Err(Failure::Refused(refused)), &[]),
+                        events: Vec::new(),
+                    },
+                });
+                return self
+                    .execute(caller, claim, write, render, at, is_catalog)
+                    .await;
+            }
+        };
+        self.execute(caller, claim, Write::Refuse, render, at, false)
+            .await
+    }
+
+    async fn plan(&self, tenant: &str, command: Command, at: Timestamp) -> AppResult<Planned> {
+        let limits = &self.inner.limits;
+        let planned = match command {
+            Command::Refuse(answer) => return Ok(Planned::Refused(answer)),
+            Command::PutCatalog(catalog) => {
+                return Ok(match catalog.clone().validate(limits) {
+                    Err(errors) => Planned::Invalid(errors),
+                    Ok(_) => {
+                        let document = serde_json::to_string(&catalog)
+                            .map_err(|e| AppError::Internal(e.to_string()))?;
+                        Planned::Write {
+                            write: Write::PutCatalog {
+                                document: document.clone(),
+                            },
+                            catalog: Some(document),
+                        }
+                    }
+                });
+            }
+            command => {
+                let (_, catalog) = self.catalog_rules(tenant).await?;
+                match command {
+                    Command::Create(spec) => spec
+                        .plan(&catalog, limits, at)
+                        .map(|object| Write::Create(vec![object])),
+                    Command::Batch(specs) => {
+                        plan_batch(specs, &catalog, limits, at).map(Write::Create)
+                    }
+                    Command::ChangeState {
+                        kind,
+                        id,
+                        spec,
+                        cascade,
+                    } => plan_state_change(kind, id, &spec, cascade, &catalog)
+                        .map(Write::ChangeState),
+                    Command::Patch { kind, id, spec } => plan_patch(kind, spec, &catalog, limits)
+                        .map(|patch| Write::Patch { kind, id, patch }),
+                    Command::Refuse(_) | Command::PutCatalog(_) => {
+                        unreachable!("handled above")
+                    }
+                }
+            }
+        };
+        Ok(match planned {
+            Ok(write) => Planned::Write {
+                write,
+                catalog: None,
+            },
+            Err(errors) => Planned::Invalid(errors),
+        })
+    }
+
+    async fn execute(
+        &self,
+        caller: &Caller,
+        claim: Option<Claim>,
+        write: Write,
+        render: Render,
+        at: Timestamp,
+        changes_catalog: bool,
+    ) -> AppResult<Reply> {
+        let ctx = WriteCtx {
+            tenant: caller.tenant.clone(),
+            actor: caller.actor.clone(),
+            claim,
+            at,
+        };
+        let executed = self.store().execute(ctx, write, render).await;
+        if changes_catalog {
+            self.inner.catalogs.forget(&caller.tenant);
+        }
+        match executed? {
+            Executed::Fresh(answer) => Ok(fresh(answer)),
+            Executed::Replayed(answer) => Ok(Reply {
+                answer,
+                replayed: true,
+            }),
+            Executed::KeyReused => Err(AppError::KeyReused),
+            Executed::InProgress => Err(AppError::InProgress),
+        }
+    }
+
+    /// Makes `catalog` the tenant's catalog unless it already is; returns the version in
+    /// force. For operators (`clientele catalog apply`); nothing is answered to anyone.
+    pub async fn apply_catalog(
+        &self,
+        tenant: &str,
+        catalog: Catalog,
+    ) -> AppResult<Result<i64, FieldErrors>> {
+        if let Err(errors) = catalog.clone().validate(&self.inner.limits) {
+            return Ok(Err(errors));
+        }
+        let (version, current) = self.catalog_rules(tenant).await?;
+        if version > 0 && current.document() == &catalog {
+            return Ok(Ok(version));
+        }
+        self.store().ensure_tenant(tenant, Timestamp::now()).await?;
+        let operator = Caller {
+            tenant: tenant.to_owned(),
+            actor: "cli".to_owned(),
+            role: Role::Admin,
+        };
+        let respond = respond_with(|_, _| Answer {
+            status: 200,
+            content_type: String::new(),
+            body: Vec::new(),
+            location: None,
+        });
+        self.write(&operator, None, Command::PutCatalog(catalog), respond)
+            .await?;
+        let (version, _) = self.catalog_rules(tenant).await?;
+        Ok(Ok(version))
+    }
+}
+
+fn fresh(answer: Answer) -> Reply {
+    Reply {
+        answer,
+        replayed: false,
+    }
+}
+
+/// The render step of a request refused before the store: the answer alone, no events.
+fn refusal(answer: Answer) -> Render {
+    Box::new(move |_| Rendered {
+        answer,
+        events: Vec::new(),
+    })
+}

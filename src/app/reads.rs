@@ -1,0 +1,91 @@
+//! What the doors read: objects, listings, histories, the change feed and the catalog.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{AppResult, Caller, Registry};
+use crate::domain::auth::Role;
+use crate::domain::catalog::CatalogRules;
+use crate::domain::events::Event;
+use crate::domain::records::{History, HistoryEntry, ListFilter, Record};
+use crate::domain::Kind;
+
+/// How often a waiting feed reader looks for new events.
+const FEED_POLL: Duration = Duration::from_millis(100);
+
+impl Registry {
+    /// The tenant's catalog and its version (0 for the built-in default).
+    pub(super) async fn catalog_rules(&self, tenant: &str) -> AppResult<(i64, Arc<CatalogRules>)> {
+        Ok(self.inner.catalogs.get(self.store(), tenant).await?)
+    }
+
+    /// The caller's catalog, for an admin.
+    pub async fn catalog(&self, caller: &Caller) -> AppResult<Arc<CatalogRules>> {
+        caller.require(Role::Admin)?;
+        Ok(self.catalog_rules(&caller.tenant).await?.1)
+    }
+
+    pub async fn object(&self, caller: &Caller, kind: Kind, id: &str) -> AppResult<Option<Record>> {
+        caller.require(Role::Reader)?;
+        Ok(self.store().object(kind, &caller.tenant, id).await?)
+    }
+
+    /// One page of a listing, and whether more follow it.
+    pub async fn objects(
+        &self,
+        caller: &Caller,
+        kind: Kind,
+        mut filter: ListFilter,
+    ) -> AppResult<(Vec<Record>, bool)> {
+        caller.require(Role::Reader)?;
+        let limit = filter.limit;
+        filter.limit = limit + 1;
+        let mut records = self.store().objects(kind, &caller.tenant, filter).await?;
+        let more = records.len() > limit;
+        records.truncate(limit);
+        Ok((records, more))
+    }
+
+    /// An object's history, oldest first; `None` when there is no such object.
+    pub async fn history(
+        &self,
+        caller: &Caller,
+        kind: Kind,
+        id: &str,
+        which: History,
+    ) -> AppResult<Option<Vec<HistoryEntry>>> {
+        caller.require(Role::Reader)?;
+        Ok(self
+            .store()
+            .history(kind, &caller.tenant, id, which)
+            .await?)
+    }
+
+    /// The tenant's events after `after`, waiting up to `wait` for the first when there is none.
+    pub async fn feed(
+        &self,
+        caller: &Caller,
+        after: i64,
+        limit: usize,
+        wait: Duration,
+    ) -> AppResult<Vec<Event>> {
+        caller.require(Role::Reader)?;
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let events = self.store().events(&caller.tenant, after, limit).await?;
+            if !events.is_empty() || tokio::time::Instant::now() >= deadline {
+                return Ok(events);
+            }
+            tokio::time::sleep(FEED_POLL).await;
+        }
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> AppResult<()> {
+        Ok(self.store().ping().await?)
+    }
+
+    pub fn backend(&self) -> &'static str {
+        self.store().backend()
+    }
+}

@@ -1,0 +1,32 @@
+//! Why the store refused a write that passed every rule the domain checks alone: what the
+//! data already holds says no. Doors render these in their own dialect.
+
+use super::kind::Kind;
+use super::path::Field;
+
+/// A value that must be unique, by the index that keeps it so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UniqueKey {
+    /// External ids are unique per tenant and kind, deactivated objects included.
+    ExternalId(Kind),
+    /// A primary resource is unique among subscribers not DEACTIVATED.
+    PrimaryResource,
+    /// Two catalog replacements raced for one version number.
+    CatalogVersion,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// `item` is the index, in the write's batch, of the object whose value is taken.
+    Taken { key: UniqueKey, item: usize },
+    /// The reference at `field` of item `item` names nothing in this tenant.
+    NotFound { field: Field, item: usize },
+    /// The reference at `field` of item `item` names a DEACTIVATED object.
+    ReferenceTerminal { field: Field, item: usize },
+    /// The object the write is about does not exist in this tenant.
+    Missing,
+    /// The object the write is about is DEACTIVATED and takes no change.
+    Terminal,
+    /// Refused before the store; the caller knows the problems and renders them.
+    Refused,
+}

@@ -1,0 +1,101 @@
+//! One write from claim to kept answer: claim the key, apply the write in a savepoint
+//! (undone when refused), render the answer, record the events, keep the answer — all in
+//! the caller's transaction.
+
+use super::{accounts, customers, idempotency, lifecycle, subscribers, tenants};
+use super::{events, Conn, Step};
+use crate::domain::events::NewEvent;
+use crate::domain::idempotency::Answer;
+use crate::domain::object::NewObject;
+use crate::domain::outcome::{Created, Written};
+use crate::domain::refusal::Refusal;
+use crate::store::{Executed, Outcome, Render, Result, Write, WriteCtx};
+
+pub(crate) async fn execute<C: Conn>(
+    conn: &C,
+    ctx: &WriteCtx,
+    write: Write,
+    render: Render,
+) -> Result<Executed> {
+    if let Some(claim) = &ctx.claim {
+        if let Some(earlier) = idempotency::claim(conn, ctx, claim).await? {
+            return Ok(earlier);
+        }
+    }
+    let outcome = apply_undoable(conn, ctx, write).await?;
+    let rendered = render(&outcome);
+    let events = match outcome {
+        Ok(_) => rendered.events.as_slice(),
+        Err(_) => &[],
+    };
+    finish(conn, ctx, events, &rendered.answer).await?;
+    Ok(Executed::Fresh(rendered.answer))
+}
+
+/// Applies the write so that a refusal leaves nothing of it behind.
+async fn apply_undoable<C: Conn>(conn: &C, ctx: &WriteCtx, write: Write) -> Result<Outcome> {
+    if !conn.dialect().savepoint_for(&write) {
+        return apply(conn, ctx, write).await;
+    }
+    conn.savepoint().await?;
+    let outcome = apply(conn, ctx, write).await?;
+    match outcome {
+        Ok(_) => conn.release().await?,
+        Err(_) => conn.rollback().await?,
+    }
+    Ok(outcome)
+}
+
+async fn apply<C: Conn>(conn: &C, ctx: &WriteCtx, write: Write) -> Result<Outcome> {
+    Ok(match write {
+        Write::Create(objects) => create(conn, ctx, &objects).await?.map(Written::Created),
+        Write::ChangeState(change) => lifecycle::change_state(conn, ctx, &change)
+            .await?
+            .map(Written::StateChanged),
+        Write::Patch { kind, id, patch } => lifecycle::patch(conn, ctx, kind, &id, &patch)
+            .await?
+            .map(|record| Written::Patched(Box::new(record))),
+        Write::PutCatalog { document } => tenants::put_catalog(conn, ctx, &document)
+            .await?
+            .map(|version| Written::Catalog { version }),
+        Write::Refuse => Err(Refusal::Refused),
+    })
+}
+
+/// Creates every object in order; the first refusal refuses them all.
+async fn create<C: Conn>(conn: &C, ctx: &WriteCtx, objects: &[NewObject]) -> Step<Vec<Created>> {
+    let mut created = Vec::with_capacity(objects.len());
+    for (item, object) in objects.iter().enumerate() {
+        let made = match object {
+            NewObject::Customer(new) => customers::create(conn, ctx, new, item).await?,
+            NewObject::Account(new) => accounts::create(conn, ctx, new, item).await?,
+            NewObject::Subscriber(new) => subscribers::create(conn, ctx, new, item).await?,
+        };
+        created.push(accept!(made));
+    }
+    Ok(Ok(created))
+}
+
+/// Records the events and keeps the answer; the common case of one event and a claim is
+/// one statement where statements can write in CTEs.
+async fn finish<C: Conn>(
+    conn: &C,
+    ctx: &WriteCtx,
+    written: &[NewEvent],
+    answer: &Answer,
+) -> Result<()> {
+    match (written, &ctx.claim) {
+        ([event], Some(claim)) if conn.dialect().writes_in_ctes() => {
+            idempotency::keep_with_event(conn, ctx, claim, answer, event).await
+        }
+        (written, claim) => {
+            for event in written {
+                events::record(conn, ctx, event).await?;
+            }
+            match claim {
+                Some(claim) => idempotency::keep(conn, ctx, claim, answer).await,
+                None => Ok(()),
+            }
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! Idempotency keys: claimed in the transaction of the write they guard, with the first
+//! answer kept for the retries.
+
+use super::events::insert_event;
+use super::{Conn, Row, Statement};
+use crate::domain::events::NewEvent;
+use crate::domain::idempotency::{Answer, Claim};
+use crate::domain::time::Timestamp;
+use crate::store::{Executed, Result, StoreError, WriteCtx};
+
+static CLAIM: Statement = Statement::new(
+    "INSERT INTO idempotency (tenant_id, scope, key, fingerprint, created_at) \
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+);
+static EARLIER: Statement = Statement::new(
+    "SELECT fingerprint, status, body, location, content_type FROM idempotency \
+     WHERE tenant_id = $1 AND scope = $2 AND key = $3",
+);
+
+macro_rules! keep {
+    () => {
+        "UPDATE idempotency SET status = $4, body = $5, location = $6, content_type = $7 \
+         WHERE tenant_id = $1 AND scope = $2 AND key = $3"
+    };
+}
+
+static KEEP: Statement = Statement::new(keep!());
+/// The common end of a write, one event and a kept answer, in one round trip.
+static KEEP_WITH_EVENT: Statement = Statement::new(concat!(
+    "WITH event AS (",
+    insert_event!(),
+    "($1, $8, $9, $10, $11, $12, $13)) ",
+    keep!()
+));
+static PURGE: Statement =
+    Statement::new("DELETE FROM idempotency WHERE created_at < $1 AND status IS NOT NULL");
+
+/// Claims the key for this write, or tells what became of its earlier use. A claim that
+/// waits out the lock timeout (the first request is still open elsewhere) is in progress.
+pub(crate) async fn claim<C: Conn>(
+    conn: &C,
+    ctx: &WriteCtx,
+    claim: &Claim,
+) -> Result<Option<Executed>> {
+    let params = params![
+        &ctx.tenant,
+        &claim.scope,
+        &claim.key,
+        &claim.fingerprint,
+        ctx.at
+    ];
+    match conn.exec(&CLAIM, params).await {
+        Ok(0) => earlier(conn, &ctx.tenant, claim).await.map(Some),
+        Ok(_) => Ok(None),
+        Err(StoreError::Busy) => Ok(Some(Executed::InProgress)),
+        Err(e) => Err(e),
+    }
+}
+
+struct Earlier {
+    fingerprint: String,
+    status: Option<i32>,
+    body: Option<Vec<u8>>,
+    location: Option<String>,
+    content_type: Option<String>,
+}
+
+fn earlier_row(row: &dyn Row) -> Result<Earlier> {
+    Ok(Earlier {
+        fingerprint: row.text(0)?,
+        status: row.opt_i32(1)?,
+        body: row.opt_bytes(2)?,
+        location: row.opt_text(3)?,
+        content_type: row.opt_text(4)?,
+    })
+}
+
+async fn earlier<C: Conn>(conn: &C, tenant: &str, claim: &Claim) -> Result<Executed> {
+    let row = conn
+        .query_one(
+            &EARLIER,
+            params![tenant, &claim.scope, &claim.key],
+            earlier_row,
+        )
+        .await?;
+    if row.fingerprint != claim.fingerprint {
+        return Ok(Executed::KeyReused);
+    }
+    let Some(status) = row.status else {
+        return Ok(Executed::InProgress);
+    };
+    let status = u16::try_from(status).map_err(super::corrupt)?;
+    Ok(Executed::Replayed(Answer {
+        status,
+        content_type: row
+            .content_type
+            .unwrap_or_else(|| earliest_content_type(status).to_owned()),
+        body: row.body.unwrap_or_default(),
+        location: row.location,
+    }))
+}
+
+/// Answers kept before their content type was: successes were JSON, failures problems.
+fn earliest_content_type(status: u16) -> &'static str {
+    if (200..300).contains(&status) {
+        "application/json"
+    } else {
+        "application/problem+json"
+    }
+}
+
+pub(crate) async fn keep<C: Conn>(
+    conn: &C,
+    ctx: &WriteCtx,
+    claim: &Claim,
+    answer: &Answer,
+) -> Result<()> {
+    let params = params![
+        &ctx.tenant,
+        &claim.scope,
+        &claim.key,
+        i32::from(answer.status),
+        answer.body.as_slice(),
+        &answer.location,
+        answer.content_type.as_str(),
+    ];
+    conn.exec(&KEEP, params).await.map(drop)
+}
+
+/// Records the one event of a write and keeps its answer in a single statement, where
+/// statements can write in CTEs.
+pub(crate) async fn keep_with_event<C: Conn>(
+    conn: &C,
+    ctx: &WriteCtx,
+    claim: &Claim,
+    answer: &Answer,
+    event: &NewEvent,
+) -> Result<()> {
+    let params = params![
+        &ctx.tenant,
+        &claim.scope,
+        &claim.key,
+        i32::from(answer.status),
+        answer.body.as_slice(),
+        &answer.location,
+        answer.content_type.as_str(),
+        &event.event_type,
+        &event.entity,
+        &event.entity_id,
+        &ctx.actor,
+        ctx.at,
+        &event.data,
+    ];
+    conn.exec(&KEEP_WITH_EVENT, params).await.map(drop)
+}
+
+/// Forgets answers kept since before `before`; a claim still in progress stays.
+pub(crate) async fn purge<C: Conn>(conn: &C, before: Timestamp) -> Result<u64> {
+    conn.exec(&PURGE, params![before]).await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn old_answers_get_the_content_type_they_were_sent_with() {
+        assert_eq!(super::earliest_content_type(201), "application/json");
+        assert_eq!(
+            super::earliest_content_type(409),
+            "application/problem+json"
+        );
+    }
+}
