@@ -1,0 +1,15 @@
+//! One module per part of the interface; `kit` is what they share.
+
+mod kit;
+
+mod batches;
+mod concurrency;
+mod creates;
+mod feed;
+mod idempotency;
+mod keys;
+mod lifecycle;
+mod listing;
+mod patches;
+mod references;
+mod uniqueness;
