@@ -2,6 +2,7 @@
 //! the router that puts them together. Doors translate their dialect to the model and call
 //! the use cases in `app`; they know nothing of SQL.
 
+pub mod bank;
 pub mod http;
 pub mod native;
 pub mod openapi;
@@ -85,6 +86,7 @@ fn request_span(request: &Request) -> tracing::Span {
 
 pub fn router(state: AppState) -> Router {
     native::routes()
+        .merge(bank::routes())
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
@@ -92,6 +94,7 @@ pub fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn(ops::track))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(http::framing::limits))
         .layer(CatchPanicLayer::custom(panicked))
         .layer(
             TraceLayer::new_for_http()

@@ -4,6 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use super::bank;
 use super::http::{ops, problem};
 use super::native::{
     accounts, catalog, customers, events, history, lifecycle, objects, subscribers,
@@ -41,6 +42,7 @@ impl Modify for BearerAuth {
         lifecycle::change_state, lifecycle::patch, history::states, history::segments,
         events::feed,
         catalog::get, catalog::put,
+        bank::post_customers, bank::get_customer,
         ops::healthz, ops::readyz, ops::metrics,
     ),
     components(schemas(problem::Problem, problem::FieldError, domain::FieldCode)),
@@ -52,6 +54,7 @@ impl Modify for BearerAuth {
         (name = "objects", description = "What customers, accounts and subscribers share: `{kind}` is customers, accounts or subscribers"),
         (name = "events", description = "The change feed"),
         (name = "catalog", description = "Profiles, segments, states and reasons; admin only"),
+        (name = "bank", description = "The bank-data door (Cardlytics Publisher v2): batches of customers with accounts and cards"),
         (name = "operations", description = "Open without a key"),
     )
 )]

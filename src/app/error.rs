@@ -7,8 +7,6 @@ use crate::store::StoreError;
 pub enum AppError {
     #[error("this call needs the {needed} role; the caller has {has}")]
     Forbidden { needed: Role, has: Role },
-    #[error("too many lookups of unknown credentials; retry in {retry_after} s")]
-    RateLimited { retry_after: u64 },
     #[error("this idempotency key was used before with a different request")]
     KeyReused,
     #[error("the first request with this idempotency key is still running")]

@@ -21,7 +21,8 @@ fn object_event(encoder: &dyn EventEncoder, what: &str, record: &Record) -> NewE
 }
 
 /// One event per change: each created object after the parents made with it, each object
-/// whose state changed (the one asked for first), the patched object, the new catalog.
+/// whose state changed (the one asked for first), the patched object, the new catalog;
+/// none when nothing changed.
 /// `catalog` is the stored document, and `tenant` names its version.
 pub(super) fn of(
     written: &Written,
@@ -32,14 +33,20 @@ pub(super) fn of(
     match written {
         Written::Created(items) => items
             .iter()
-            .flat_map(|item| item.parents.iter().chain(std::iter::once(&item.object)))
-            .map(|record| object_event(encoder, "created", record))
+            .flat_map(|item| {
+                let parents = item.parents.iter().map(|p| (p, "created"));
+                // A create that joined what was there (a joint account sent again) changed it.
+                let what = if item.existed { "updated" } else { "created" };
+                parents.chain(std::iter::once((&item.object, what)))
+            })
+            .map(|(record, what)| object_event(encoder, what, record))
             .collect(),
         Written::StateChanged(records) => records
             .iter()
             .map(|record| object_event(encoder, "state_changed", record))
             .collect(),
         Written::Patched(record) => vec![object_event(encoder, "updated", record)],
+        Written::Unchanged(_) => Vec::new(),
         Written::Catalog { version } => vec![NewEvent {
             event_type: "catalog.updated".into(),
             entity: "catalog".into(),

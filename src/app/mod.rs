@@ -33,7 +33,8 @@ pub struct Settings {
     pub limits: Limits,
     /// How long a cached catalog is trusted before its stored version is checked again.
     pub catalog_ttl: Duration,
-    /// How long a known API key is trusted before it is looked up again.
+    /// How long the set of working API keys is trusted for the keys it holds: a revoked
+    /// key stops working on every process within this (and one read of the keys).
     pub key_ttl: Duration,
 }
 
@@ -42,7 +43,7 @@ impl Default for Settings {
         Self {
             limits: Limits::default(),
             catalog_ttl: Duration::from_secs(1),
-            key_ttl: Duration::from_secs(30),
+            key_ttl: Duration::from_secs(2),
         }
     }
 }

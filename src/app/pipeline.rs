@@ -2,6 +2,7 @@
 
 use super::{events, AppError, AppResult, Caller, Registry};
 use crate::domain::auth::Role;
+use crate::domain::bank::{plan_batch as plan_bank_batch, BankCustomerSpec};
 use crate::domain::catalog::Catalog;
 use crate::domain::entity::StateSpec;
 use crate::domain::errors::FieldErrors;
@@ -12,11 +13,13 @@ use crate::domain::object::{plan_batch, ObjectSpec};
 use crate::domain::outcome::Written;
 use crate::domain::refusal::Refusal;
 use crate::domain::time::Timestamp;
-use crate::domain::Kind;
+use crate::domain::{FieldPath, Kind};
 use crate::store::{Executed, Render, Rendered, Write, WriteCtx};
 
 /// A change a door asks for, in the model's terms.
 #[derive(Debug)]
+// Built once per request and moved into the write; a box would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// One object; its problems are reported at their paths in it.
     Create(ObjectSpec),
@@ -34,6 +37,8 @@ pub enum Command {
         spec: PatchSpec,
     },
     PutCatalog(Catalog),
+    /// A bank feed's batch of customers with their accounts and cards, all or none.
+    BankBatch(Vec<BankCustomerSpec>),
     /// The door refused the request before it could be read (a body of the wrong shape,
     /// say); this answer is kept with the claim, so its retries get it too.
     Refuse(Answer),
@@ -53,8 +58,9 @@ impl Command {
 pub enum Failure<'a> {
     /// The request breaks rules the domain checks alone; every problem is listed.
     Invalid(&'a FieldErrors),
-    /// The data already stored refuses it.
-    Refused(&'a Refusal),
+    /// The data already stored refuses it; the path is where, in the request, the item
+    /// the refusal is about is (the root for a write of one object).
+    Refused(&'a Refusal, &'a FieldPath),
 }
 
 /// How a door answers a write: from what was written and the events recorded for it (whose
@@ -84,6 +90,8 @@ enum Planned {
         write: Write,
         /// The document a catalog write stores, for its event.
         catalog: Option<String>,
+        /// Where each item of the write is in the request, when that is not the root.
+        items: Vec<FieldPath>,
     },
     Invalid(FieldErrors),
     Refused(Answer),
@@ -110,7 +118,11 @@ impl Registry {
             Planned::Refused(answer) if claim.is_none() => return Ok(fresh(answer)),
             Planned::Invalid(errors) => refusal(respond(Err(Failure::Invalid(&errors)), &[])),
             Planned::Refused(answer) => refusal(answer),
-            Planned::Write { write, catalog } => {
+            Planned::Write {
+                write,
+                catalog,
+                items,
+            } => {
                 let encoder = self.inner.encoder.clone();
                 let tenant = caller.tenant.clone();
                 let render: Render = Box::new(move |outcome| match outcome {
@@ -121,10 +133,16 @@ impl Registry {
                             events,
                         }
                     }
-                    Err(refused) => Rendered {
-                        answer: respond(Err(Failure::Refused(refused)), &[]),
-                        events: Vec::new(),
-                    },
+                    Err(refused) => {
+                        let root = FieldPath::root();
+                        let at = refused_item(refused)
+                            .and_then(|i| items.get(i))
+                            .unwrap_or(&root);
+                        Rendered {
+                            answer: respond(Err(Failure::Refused(refused, at)), &[]),
+                            events: Vec::new(),
+                        }
+                    }
                 });
                 return self
                     .execute(caller, claim, write, render, at, is_catalog)
@@ -150,8 +168,32 @@ impl Registry {
                                 document: document.clone(),
                             },
                             catalog: Some(document),
+                            items: Vec::new(),
                         }
                     }
+                });
+            }
+            Command::BankBatch(specs) => {
+                let (_, catalog) = self.catalog_rules(tenant).await?;
+                return Ok(match plan_bank_batch(specs, &catalog, limits, at) {
+                    Err(errors) => Planned::Invalid(errors),
+                    Ok(plan) => Planned::Write {
+                        write: Write::Create(plan.objects),
+                        catalog: None,
+                        items: plan.paths,
+                    },
+                });
+            }
+            Command::Batch(specs) => {
+                let (_, catalog) = self.catalog_rules(tenant).await?;
+                let items = (0..specs.len()).map(FieldPath::item).collect();
+                return Ok(match plan_batch(specs, &catalog, limits, at) {
+                    Err(errors) => Planned::Invalid(errors),
+                    Ok(objects) => Planned::Write {
+                        write: Write::Create(objects),
+                        catalog: None,
+                        items,
+                    },
                 });
             }
             command => {
@@ -160,9 +202,6 @@ impl Registry {
                     Command::Create(spec) => spec
                         .plan(&catalog, limits, at)
                         .map(|object| Write::Create(vec![object])),
-                    Command::Batch(specs) => {
-                        plan_batch(specs, &catalog, limits, at).map(Write::Create)
-                    }
                     Command::ChangeState {
                         kind,
                         id,
@@ -172,9 +211,10 @@ impl Registry {
                         .map(Write::ChangeState),
                     Command::Patch { kind, id, spec } => plan_patch(kind, spec, &catalog, limits)
                         .map(|patch| Write::Patch { kind, id, patch }),
-                    Command::Refuse(_) | Command::PutCatalog(_) => {
-                        unreachable!("handled above")
-                    }
+                    Command::Refuse(_)
+                    | Command::PutCatalog(_)
+                    | Command::Batch(_)
+                    | Command::BankBatch(_) => unreachable!("planned above"),
                 }
             }
         };
@@ -182,6 +222,7 @@ impl Registry {
             Ok(write) => Planned::Write {
                 write,
                 catalog: None,
+                items: Vec::new(),
             },
             Err(errors) => Planned::Invalid(errors),
         })
@@ -247,6 +288,16 @@ impl Registry {
             .await?;
         let (version, _) = self.catalog_rules(tenant).await?;
         Ok(Ok(version))
+    }
+}
+
+/// The index, in the write, of the item a refusal is about.
+fn refused_item(refusal: &Refusal) -> Option<usize> {
+    match refusal {
+        Refusal::Taken { item, .. }
+        | Refusal::NotFound { item, .. }
+        | Refusal::ReferenceTerminal { item, .. } => Some(*item),
+        Refusal::Missing | Refusal::Terminal | Refusal::Refused => None,
     }
 }
 

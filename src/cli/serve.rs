@@ -9,7 +9,7 @@ use super::{catalog, keys, open_store, CliError};
 use crate::api::{self, AppState};
 use crate::app::{Registry, Settings};
 use crate::config::{pick, FileConfig, LogFormat, Secret, ServeConfig, DEFAULT_LISTEN};
-use crate::domain::auth::{ApiKey, Role};
+use crate::domain::auth::{check_given_key, ApiKey, Role};
 use crate::domain::time::Timestamp;
 use crate::store::Store;
 
@@ -55,13 +55,49 @@ impl ServeArgs {
 }
 
 /// Makes sure the default tenant has an admin key: the configured one, or a new one
-/// printed once when the tenant has none.
+/// printed once when the tenant has none. A configured key that is too easy to guess, or
+/// was revoked, stops the start. Admin keys configured before stay until revoked: other
+/// processes and clients may still use them while a rotation is under way.
 async fn bootstrap_admin(store: &Store, admin_key: Option<&Secret>) -> Result<(), CliError> {
+    if let Some(key) = admin_key {
+        check_given_key(key.expose()).map_err(|why| {
+            CliError::Config(format!(
+                "CLIENTELE_ADMIN_KEY (--admin-key) is too easy to guess: {why}. \
+                 Leave it unset to have a key made, or use e.g. `openssl rand -hex 32`"
+            ))
+        })?;
+    }
     store
         .ensure_tenant(DEFAULT_TENANT, Timestamp::now())
         .await?;
     match admin_key {
-        Some(key) => keys::store_key(store, DEFAULT_TENANT, Role::Admin, key.expose()).await,
+        Some(key) => {
+            keys::store_key(store, DEFAULT_TENANT, Role::Admin, key.expose()).await?;
+            match keys::find(store, key.expose()).await? {
+                None => {
+                    return Err(CliError::Config(
+                        "CLIENTELE_ADMIN_KEY (--admin-key) was revoked; choose a new one".into(),
+                    ))
+                }
+                Some(found) if found.role != Role::Admin || found.tenant != DEFAULT_TENANT => {
+                    return Err(CliError::Config(format!(
+                        "CLIENTELE_ADMIN_KEY (--admin-key) is already the {} key of tenant {}; \
+                         choose a new one",
+                        found.role, found.tenant
+                    )))
+                }
+                Some(_) => {}
+            }
+            let admins = keys::live_admins(store, DEFAULT_TENANT).await?;
+            if admins > 1 {
+                tracing::warn!(
+                    admin_keys = admins,
+                    "tenant {DEFAULT_TENANT} has more than one working admin key; \
+                     `clientele keys list` shows them and `clientele keys revoke ID` retires one"
+                );
+            }
+            Ok(())
+        }
         None if store.has_key_with_role(DEFAULT_TENANT, Role::Admin).await? => Ok(()),
         None => {
             let key = ApiKey::generate();
@@ -175,7 +211,10 @@ async fn serve_connections(
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT);
+        .header_read_timeout(HEADER_TIMEOUT)
+        // Twice the fields the API takes, so that a request with too many meets the
+        // API's limit and its problem document rather than hyper's empty 431.
+        .max_headers(2 * api::http::framing::MAX_HEADERS);
     builder.http2().timer(TokioTimer::new());
     tokio::pin!(shutdown);
     loop {

@@ -1,5 +1,6 @@
 //! Accounts: owned by a customer that exists, or by one the account profile creates.
 
+use super::bank::{BankAccount, Card};
 use super::catalog::CatalogRules;
 use super::customer::NewCustomer;
 use super::entity::{self, CommonSpec, NewEntity, ReferenceSpec};
@@ -18,6 +19,8 @@ pub struct AccountSpec {
 
 /// The owner of a new account.
 #[derive(Debug, Clone, PartialEq, Eq)]
+// Built once per request and moved into the write; a box would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum Owner {
     Existing(Reference),
     Create(NewCustomer),
@@ -26,7 +29,40 @@ pub enum Owner {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAccount {
     pub entity: NewEntity,
+    /// The primary owner.
     pub owner: Owner,
+    /// The other owners, by external id: linked when stored, else kept as pending links.
+    pub co_owners: Vec<String>,
+    pub bank: Option<BankAccount>,
+    pub cards: Vec<Card>,
+    /// When the external id is taken by an account whose owners are all among this one's
+    /// (a joint account sent again under another owner), it is that account: its new cards
+    /// are added to it. Otherwise a taken external id is refused.
+    pub join_existing: bool,
+}
+
+impl NewAccount {
+    fn of(entity: NewEntity, owner: Owner) -> Self {
+        Self {
+            entity,
+            owner,
+            co_owners: Vec::new(),
+            bank: None,
+            cards: Vec::new(),
+            join_existing: false,
+        }
+    }
+
+    /// Every owner named, the primary first, by external id where it is named so.
+    pub fn named_owners(&self) -> impl Iterator<Item = &str> {
+        let primary = match &self.owner {
+            Owner::Existing(Reference::ExternalId(id)) => Some(id.as_str()),
+            _ => None,
+        };
+        primary
+            .into_iter()
+            .chain(self.co_owners.iter().map(String::as_str))
+    }
 }
 
 /// The customer profile an account profile creates its owner with, if it names one.
@@ -79,7 +115,7 @@ pub fn plan(
         },
     };
     match (planned, owner) {
-        (Some(entity), Some(owner)) if errors.is_empty() => Ok(NewAccount { entity, owner }),
+        (Some(entity), Some(owner)) if errors.is_empty() => Ok(NewAccount::of(entity, owner)),
         _ => Err(errors),
     }
 }
@@ -88,9 +124,9 @@ impl NewAccount {
     /// An account made from a profile alone, owner included, for a subscriber created
     /// without an account.
     pub fn from_profile(code: &str, catalog: &CatalogRules, at: Timestamp) -> Option<Self> {
-        Some(Self {
-            entity: NewEntity::from_profile(Kind::Account, code, catalog, at)?,
-            owner: Owner::Create(owner_from_profile(Some(code), catalog, at)?),
-        })
+        Some(Self::of(
+            NewEntity::from_profile(Kind::Account, code, catalog, at)?,
+            Owner::Create(owner_from_profile(Some(code), catalog, at)?),
+        ))
     }
 }

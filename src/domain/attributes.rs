@@ -1,5 +1,6 @@
 use std::collections::BTreeMap;
 
+use super::card_number::{holds_card_number, refuse_card_number};
 use super::errors::{FieldCode, FieldErrors};
 use super::path::FieldPath;
 use super::Limits;
@@ -35,6 +36,15 @@ pub fn check(
         return;
     }
     for (key, value) in attributes {
+        if holds_card_number(key) {
+            // Reported without the name, which would repeat the number.
+            errors.push(
+                field.clone().key("?"),
+                FieldCode::NotAllowed,
+                "an attribute name holds what looks like a payment card number",
+            );
+            continue;
+        }
         let at = field.clone().key(key.as_str());
         if key.chars().count() > limits.attribute_key_chars {
             errors.push(
@@ -52,6 +62,7 @@ pub fn check(
                 "attribute names use only letters, digits, '_', '.' and '-'",
             );
         }
+        refuse_card_number(at.clone(), value, errors);
         if value.chars().count() > limits.attribute_value_chars {
             errors.push(
                 at,

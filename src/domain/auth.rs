@@ -4,6 +4,8 @@ use std::str::FromStr;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use super::time::Timestamp;
+
 /// What a key may do: admins also manage the catalog and keys, readers only read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Role {
@@ -53,6 +55,76 @@ pub struct KeyRecord {
     pub id: String,
     pub tenant: String,
     pub role: Role,
+}
+
+/// A key that works, as the servers keep it in memory: found by its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownKey {
+    pub hash: String,
+    pub record: KeyRecord,
+    pub last_used_at: Option<Timestamp>,
+}
+
+/// What an operator may see of a stored key: never the key, never its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyInfo {
+    pub id: String,
+    pub tenant: String,
+    pub role: Role,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// A key's last use is written at most this often, so that using a key costs no write
+/// on almost every request.
+pub const LAST_USE_EVERY_SECONDS: i64 = 60;
+
+/// Whether a use of a key at `now` is worth writing, its last use written being `written`.
+pub fn last_use_due(written: Option<Timestamp>, now: Timestamp) -> bool {
+    written.is_none_or(|at| now.micros() - at.micros() >= LAST_USE_EVERY_SECONDS * 1_000_000)
+}
+
+/// The shortest key an operator may choose (`CLIENTELE_ADMIN_KEY`, `--admin-key`).
+pub const GIVEN_KEY_MIN_CHARS: usize = 24;
+/// Keys travel in a header line; longer ones are a mistake, not more safety.
+pub const GIVEN_KEY_MAX_CHARS: usize = 512;
+/// Rules out repetitions and short cycles (`aaaa…`, `abcabc…`, `1234…`).
+pub const GIVEN_KEY_MIN_DISTINCT: usize = 10;
+
+/// Checks a key an operator chose rather than one the server made. Keys are kept as a fast
+/// hash, which only a key that is hard to guess makes safe, so a chosen key needs at least
+/// 24 visible ASCII characters (a header carries it, and surrounding spaces are trimmed
+/// away), at least 10 different ones, from at least two of lower case, upper case, digits
+/// and symbols. Any generator's output passes (`openssl rand -hex 32`, a UUID, a key
+/// `clientele keys create` printed); placeholders and typos (`a`, `changeme`,
+/// `password1234…`) do not.
+pub fn check_given_key(key: &str) -> Result<(), String> {
+    let length = key.chars().count();
+    if !(GIVEN_KEY_MIN_CHARS..=GIVEN_KEY_MAX_CHARS).contains(&length) {
+        return Err(format!(
+            "it has {length} characters; use {GIVEN_KEY_MIN_CHARS} to {GIVEN_KEY_MAX_CHARS}"
+        ));
+    }
+    if !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("use visible ASCII characters only: no spaces or control characters".into());
+    }
+    let distinct = key.bytes().collect::<std::collections::BTreeSet<_>>().len();
+    if distinct < GIVEN_KEY_MIN_DISTINCT {
+        return Err(format!(
+            "it has only {distinct} different characters; use at least {GIVEN_KEY_MIN_DISTINCT}"
+        ));
+    }
+    let classes = [
+        key.bytes().any(|b| b.is_ascii_lowercase()),
+        key.bytes().any(|b| b.is_ascii_uppercase()),
+        key.bytes().any(|b| b.is_ascii_digit()),
+        key.bytes().any(|b| b.is_ascii_punctuation()),
+    ];
+    if classes.iter().filter(|&&present| present).count() < 2 {
+        return Err("mix at least two of lower case, upper case, digits and symbols".into());
+    }
+    Ok(())
 }
 
 /// A tenant's name: letters, digits, '_' and '-', at most 64 characters.
@@ -139,6 +211,42 @@ mod tests {
         assert!(verify_secret("0121", &hash));
         assert!(!verify_secret("0122", &hash));
         assert!(!hash.contains("0121"));
+    }
+
+    #[test]
+    fn chosen_keys_must_be_hard_to_guess() {
+        for weak in [
+            "a",
+            "",
+            "changeme",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "abcabcabcabcabcabcabcabcabcabc",
+            "abcdefghijklmnopqrstuvwxyz",
+            "123456789012345678901234",
+            "clt test admin key 0123456789",
+            "clt_\u{e9}\u{e9}_admin_key_0123456789",
+        ] {
+            assert!(check_given_key(weak).is_err(), "{weak:?} passed");
+        }
+        for strong in [
+            "clt_test_admin_key_0123456789",
+            "0f3c9a1b2d4e5f60718293a4b5c6d7e8",
+            "6f1d2c3b-4a59-4e8f-9d7c-1b2a3c4d5e6f",
+            "Tr0ub4dor&3-correct-horse",
+            ApiKey::generate().expose(),
+        ] {
+            assert_eq!(check_given_key(strong), Ok(()), "{strong:?} refused");
+        }
+        assert!(check_given_key(&"aB3".repeat(200)).is_err());
+    }
+
+    #[test]
+    fn a_last_use_is_written_at_most_once_a_minute() {
+        let at = Timestamp::from_micros(1_000_000_000);
+        assert!(last_use_due(None, at));
+        assert!(!last_use_due(Some(at), at));
+        assert!(!last_use_due(Some(at), at.minus_seconds(-59)));
+        assert!(last_use_due(Some(at), at.minus_seconds(-60)));
     }
 
     #[test]

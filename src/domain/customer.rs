@@ -1,5 +1,6 @@
 //! Customers: the create rules of API.md and OCS.io's CreateCustomer.
 
+use super::bank::BankProfile;
 use super::catalog::CatalogRules;
 use super::entity::{self, CommonSpec, NewEntity, ReferenceSpec};
 use super::errors::FieldErrors;
@@ -22,7 +23,12 @@ pub struct CustomerSpec {
 pub struct NewCustomer {
     pub entity: NewEntity,
     pub test_customer: bool,
+    /// A parent that must exist and be live.
     pub parent: Option<Reference>,
+    /// A parent named by external id that may not be stored yet: linked when it is there,
+    /// else kept as a pending link until it arrives (bank feeds come in any order).
+    pub awaited_parent: Option<String>,
+    pub bank: Option<BankProfile>,
 }
 
 /// Without a profile, the segment, state and reason are required.
@@ -51,6 +57,8 @@ pub fn plan(
             entity,
             test_customer: spec.test_customer.unwrap_or(false),
             parent,
+            awaited_parent: None,
+            bank: None,
         }),
         _ => Err(errors),
     }
@@ -63,6 +71,8 @@ impl NewCustomer {
             entity: NewEntity::from_profile(Kind::Customer, code, catalog, at)?,
             test_customer: false,
             parent: None,
+            awaited_parent: None,
+            bank: None,
         })
     }
 }

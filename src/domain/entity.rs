@@ -2,6 +2,7 @@
 //! reason, name and custom attributes.
 
 use super::attributes::{self, Attributes};
+use super::card_number::refuse_card_number;
 use super::catalog::CatalogRules;
 use super::errors::{FieldCode, FieldErrors};
 use super::kind::Kind;
@@ -111,6 +112,19 @@ pub fn check_text(
             format!("at most {max_chars} characters"),
         );
     }
+}
+
+/// Checks text the registry stores as the client wrote it (ids, names): its length, and
+/// that it holds no card number.
+pub fn check_free_text(
+    path: impl Into<FieldPath>,
+    value: &str,
+    max_chars: usize,
+    errors: &mut FieldErrors,
+) {
+    let path = path.into();
+    check_text(path.clone(), value, max_chars, errors);
+    refuse_card_number(path, value, errors);
 }
 
 /// Checks a `{refId}` / `{externalId}` object at `field` and turns it into a reference.
@@ -226,10 +240,10 @@ pub fn plan(
 ) -> Option<NewEntity> {
     let before = errors.len();
     if let Some(id) = &spec.external_id {
-        check_text(Field::ExternalId, id, limits.external_id_chars, errors);
+        check_free_text(Field::ExternalId, id, limits.external_id_chars, errors);
     }
     if let Some(name) = &spec.custom_name {
-        check_text(Field::CustomName, name, limits.string_chars, errors);
+        check_free_text(Field::CustomName, name, limits.string_chars, errors);
     }
     let profile = match spec.profile.as_deref() {
         None => None,

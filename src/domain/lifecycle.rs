@@ -19,6 +19,15 @@ pub struct StateChange {
     pub cascade: bool,
 }
 
+impl StateChange {
+    /// Whether the change moves an object now in `current`: one already in the target
+    /// state with the target reason is left as it is — no `updatedAt`, no history, no
+    /// event. When the object asked for does not move, nothing moves along with it.
+    pub fn moves(&self, current: &StateWithReason) -> bool {
+        *current != self.target
+    }
+}
+
 /// The target of a state change: the reason must be configured for the state. Whether the
 /// object may still change (it is not DEACTIVATED) is the store's to check, under its lock.
 pub fn plan_state_change(
@@ -71,7 +80,25 @@ pub struct Patched {
     pub segment: Option<String>,
 }
 
+impl Patched {
+    /// The fields a patch may change, as the object has them.
+    pub fn of(current: &Common) -> Self {
+        Self {
+            external_id: current.external_id.clone(),
+            custom_name: current.custom_name.clone(),
+            custom_attributes: current.custom_attributes.clone(),
+            segment: current.segment.clone(),
+        }
+    }
+}
+
 impl Patch {
+    /// Whether the patch changes anything of the object as it is; one that does not (`{}`,
+    /// or only the values it has) writes nothing at all.
+    pub fn changes(&self, current: &Common) -> bool {
+        self.merge(current) != Patched::of(current)
+    }
+
     /// The patch merged over the object as it is.
     pub fn merge(&self, current: &Common) -> Patched {
         Patched {
@@ -109,10 +136,10 @@ pub fn plan_patch(
 ) -> Result<Patch, FieldErrors> {
     let mut errors = FieldErrors::new();
     if let Some(Some(id)) = &spec.external_id {
-        entity::check_text(Field::ExternalId, id, limits.external_id_chars, &mut errors);
+        entity::check_free_text(Field::ExternalId, id, limits.external_id_chars, &mut errors);
     }
     if let Some(Some(name)) = &spec.custom_name {
-        entity::check_text(Field::CustomName, name, limits.string_chars, &mut errors);
+        entity::check_free_text(Field::CustomName, name, limits.string_chars, &mut errors);
     }
     if let Some(Some(sent)) = &spec.custom_attributes {
         attributes::check(&Field::CustomAttributes.into(), sent, limits, &mut errors);

@@ -6,6 +6,8 @@
 pub mod account;
 pub mod attributes;
 pub mod auth;
+pub mod bank;
+pub mod card_number;
 pub mod catalog;
 pub mod customer;
 pub mod entity;

@@ -8,6 +8,9 @@ pub struct Created {
     pub object: Record,
     /// The parents created with it, the topmost first (a subscriber's customer, then its account).
     pub parents: Vec<Record>,
+    /// The object was there already and the create joined it (a joint account sent again
+    /// under another owner): it changed rather than came to be.
+    pub existed: bool,
 }
 
 /// What a write produced.
@@ -18,6 +21,9 @@ pub enum Written {
     /// Every object whose state changed, the one asked for first.
     StateChanged(Vec<Record>),
     Patched(Box<Record>),
+    /// Nothing needed changing (an empty patch, a move to the state and reason the object
+    /// has): nothing was written, and this is the object as it is.
+    Unchanged(Box<Record>),
     Catalog {
         version: i64,
     },

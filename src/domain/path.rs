@@ -26,6 +26,37 @@ pub enum Field {
     RefId,
     PrimaryResourceType,
     PrimaryResource,
+    // What a bank feed adds to customers, accounts and cards.
+    OrganizationId,
+    PostalCode,
+    Country,
+    CreatedOn,
+    EnrollmentStart,
+    EnrollmentEnd,
+    EnrollmentOptIn,
+    AlertOptIns,
+    Targeting,
+    RedemptionEligibility,
+    /// A customer's accounts, in a bank feed.
+    Accounts,
+    /// An account's owning customers.
+    Owners,
+    PrimaryOwner,
+    /// An account's or a card's bank status (OPEN, CLOSED, …), apart from its lifecycle state.
+    Status,
+    AccountType,
+    Portfolio,
+    OpenedOn,
+    ClosedOn,
+    Cards,
+    /// On a card: the account it belongs to.
+    CardAccount,
+    /// On a card: the customer who holds it.
+    Holder,
+    Iin,
+    Last4,
+    CardType,
+    Network,
 }
 
 impl Field {
@@ -46,6 +77,31 @@ impl Field {
             Field::RefId => "refId",
             Field::PrimaryResourceType => "primaryResourceType",
             Field::PrimaryResource => "primaryResource",
+            Field::OrganizationId => "organizationId",
+            Field::PostalCode => "postalCode",
+            Field::Country => "country",
+            Field::CreatedOn => "createdOn",
+            Field::EnrollmentStart => "enrollmentStart",
+            Field::EnrollmentEnd => "enrollmentEnd",
+            Field::EnrollmentOptIn => "enrollmentOptIn",
+            Field::AlertOptIns => "alertOptIns",
+            Field::Targeting => "targeting",
+            Field::RedemptionEligibility => "redemptionEligibility",
+            Field::Accounts => "accounts",
+            Field::Owners => "owners",
+            Field::PrimaryOwner => "primaryOwner",
+            Field::Status => "status",
+            Field::AccountType => "accountType",
+            Field::Portfolio => "portfolio",
+            Field::OpenedOn => "openedOn",
+            Field::ClosedOn => "closedOn",
+            Field::Cards => "cards",
+            Field::CardAccount => "cardAccount",
+            Field::Holder => "holder",
+            Field::Iin => "iin",
+            Field::Last4 => "last4",
+            Field::CardType => "cardType",
+            Field::Network => "network",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Objects as they are stored and read back: the read model every door shows in its own way.
 
 use super::attributes::Attributes;
+use super::bank::{BankAccount, BankProfile, Card};
 use super::kind::Kind;
 use super::state::StateWithReason;
 use super::time::Timestamp;
@@ -38,6 +39,9 @@ pub struct CustomerRecord {
     pub common: Common,
     pub test_customer: bool,
     pub parent: Option<Link>,
+    /// A parent named by external id that is not stored yet.
+    pub awaited_parent: Option<String>,
+    pub bank: Option<BankProfile>,
 }
 
 /// One owning customer of an account; exactly one is primary.
@@ -52,6 +56,10 @@ pub struct AccountRecord {
     pub common: Common,
     /// The primary owner first.
     pub owners: Vec<Ownership>,
+    /// Owners named by external id that are not stored yet.
+    pub awaited_owners: Vec<String>,
+    pub bank: Option<BankAccount>,
+    pub cards: Vec<Card>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

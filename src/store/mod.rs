@@ -13,7 +13,7 @@ mod write;
 pub use crate::domain::outcome::{Created, Written};
 pub use write::*;
 
-use crate::domain::auth::{KeyRecord, Role};
+use crate::domain::auth::{KeyInfo, KeyRecord, KnownKey, Role};
 use crate::domain::events::Event;
 use crate::domain::records::{History, HistoryEntry, ListFilter, Record};
 use crate::domain::time::Timestamp;
@@ -108,9 +108,34 @@ impl Store {
         delegate!(self, s => s.has_key_with_role(tenant, role).await)
     }
 
+    /// The key with this hash, unless it was revoked.
     #[tracing::instrument(skip_all, err)]
     pub async fn find_key(&self, hash: &str) -> Result<Option<KeyRecord>> {
         delegate!(self, s => s.find_key(hash).await)
+    }
+
+    /// Every key that is not revoked, with its hash: the servers' in-memory set of keys.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn live_keys(&self) -> Result<Vec<KnownKey>> {
+        delegate!(self, s => s.live_keys().await)
+    }
+
+    /// Every key, revoked ones too, in creation order; of one tenant if named. No hashes.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn list_keys(&self, tenant: Option<&str>) -> Result<Vec<KeyInfo>> {
+        delegate!(self, s => s.list_keys(tenant).await)
+    }
+
+    /// Revokes a key unless it already is; the key as it stands, `None` when no key has the id.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn revoke_key(&self, id: &str, at: Timestamp) -> Result<Option<KeyInfo>> {
+        delegate!(self, s => s.revoke_key(id, at).await)
+    }
+
+    /// Records a use of a key at `at`, unless one was recorded after `since`.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn touch_key(&self, id: &str, at: Timestamp, since: Timestamp) -> Result<()> {
+        delegate!(self, s => s.touch_key(id, at, since).await)
     }
 
     /// The tenant's latest catalog document and its version, if one was ever stored.

@@ -63,6 +63,8 @@ async fn a_customer_reads_back_as_written(backend: Backend) {
         common: new.entity.stored(),
         test_customer: true,
         parent: None,
+        awaited_parent: None,
+        bank: None,
     });
     let written = story
         .write_in(TENANT, at, Write::Create(vec![planned.clone()]))
@@ -72,6 +74,7 @@ async fn a_customer_reads_back_as_written(backend: Backend) {
         vec![Created {
             object: expected.clone(),
             parents: vec![],
+            existed: false,
         }]
     );
     let id = expected.id();
@@ -145,6 +148,8 @@ async fn an_account_by_profile_creates_its_owner_first(backend: Backend) {
         common: new_owner.entity.stored(),
         test_customer: false,
         parent: None,
+        awaited_parent: None,
+        bank: None,
     });
     let account = Record::Account(AccountRecord {
         common: new.entity.stored(),
@@ -152,6 +157,9 @@ async fn an_account_by_profile_creates_its_owner_first(backend: Backend) {
             customer: link(&owner),
             primary: true,
         }],
+        awaited_owners: vec![],
+        bank: None,
+        cards: vec![],
     });
     let written = story
         .write_in(TENANT, at, Write::Create(vec![planned.clone()]))
@@ -161,6 +169,7 @@ async fn an_account_by_profile_creates_its_owner_first(backend: Backend) {
         vec![Created {
             object: account.clone(),
             parents: vec![owner.clone()],
+            existed: false,
         }]
     );
     assert_eq!(owner.common().profile.as_deref(), Some("b2b"));
@@ -209,6 +218,8 @@ async fn a_subscriber_by_profile_creates_its_account_and_customer(backend: Backe
         common: new_owner.entity.stored(),
         test_customer: false,
         parent: None,
+        awaited_parent: None,
+        bank: None,
     });
     let account = Record::Account(AccountRecord {
         common: new_account.entity.stored(),
@@ -216,6 +227,9 @@ async fn a_subscriber_by_profile_creates_its_account_and_customer(backend: Backe
             customer: link(&owner),
             primary: true,
         }],
+        awaited_owners: vec![],
+        bank: None,
+        cards: vec![],
     });
     let subscriber = Record::Subscriber(SubscriberRecord {
         common: new.entity.stored(),
@@ -233,6 +247,7 @@ async fn a_subscriber_by_profile_creates_its_account_and_customer(backend: Backe
         vec![Created {
             object: subscriber.clone(),
             parents: vec![owner.clone(), account.clone()],
+            existed: false,
         }]
     );
     for record in [&owner, &account, &subscriber] {

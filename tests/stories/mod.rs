@@ -2,6 +2,7 @@
 
 mod kit;
 
+mod bank;
 mod batches;
 mod concurrency;
 mod creates;

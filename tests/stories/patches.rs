@@ -107,9 +107,14 @@ async fn a_new_segment_is_recorded_and_the_same_one_is_not(backend: Backend) {
     assert_eq!((segments[1].actor.as_str(), segments[1].at), (ACTOR, at));
     assert_eq!(segments[1].reason, None);
 
-    // The same segment again, and a patch naming no segment, record nothing.
-    let same = patched_and_read(&story, &id, to("b2c")).await;
-    assert_eq!(same.common().segment.as_deref(), Some("b2c"));
+    // The same segment again changes nothing and writes nothing: the object as it is.
+    let same = unchanged(story.patch(Kind::Customer, &id, to("b2c")).await);
+    assert_eq!(same, moved);
+    assert_eq!(
+        story.object(Kind::Customer, &id).await.as_ref(),
+        Some(&moved)
+    );
+    // A patch naming no segment records none.
     let rename = PatchSpec {
         custom_name: Some(Some("n".into())),
         ..Default::default()

@@ -37,6 +37,40 @@ const DRAIN_BYTES: usize = 16 * 1024 * 1024;
 /// How long a client may take to send its body.
 const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// How long a body already refused by its declared length is still read and dropped.
+const DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The length a request declares for its body, when it declares one that can be read.
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Reads and drops what a client still sends of a refused body, for a short while, in the
+/// background: the answer goes out at once, and a client busy sending reads it instead of
+/// a reset connection. A client waiting on `Expect: 100-continue` is never told to go on,
+/// since hyper sends no 100 once the answer is under way.
+fn drain_in_background(mut body: Body) {
+    use http_body_util::BodyExt;
+    tokio::spawn(async move {
+        let drained = async {
+            let mut seen = 0usize;
+            while let Some(Ok(frame)) = body.frame().await {
+                seen += frame.data_ref().map_or(0, Bytes::len);
+                if seen > DRAIN_BYTES {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(DRAIN_TIMEOUT, drained).await;
+    });
+}
+
 async fn read_limited(mut body: Body, limit: usize) -> Result<Bytes, ApiError> {
     use http_body_util::BodyExt;
     let mut buffer = Vec::new();
@@ -120,6 +154,15 @@ where
         let app = AppState::from_ref(state);
         let limit = app.limits.body_bytes;
         let media = is_json_media_type(req.headers());
+        if let Some(declared) = declared_length(req.headers()).filter(|&n| n > limit as u64) {
+            let refusal = ApiError::too_large(format!(
+                "the body is declared as {declared} bytes; the limit is {limit}"
+            ));
+            if declared <= DRAIN_BYTES as u64 {
+                drain_in_background(req.into_body());
+            }
+            return Err(refusal);
+        }
         let bytes = tokio::time::timeout(BODY_TIMEOUT, read_limited(req.into_body(), limit))
             .await
             .map_err(|_| {
@@ -143,8 +186,7 @@ where
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(ApiError::malformed("a JSON body is required"));
         }
-        let value: Value = serde_json::from_slice(&bytes)
-            .map_err(|e| ApiError::malformed(format!("the body is not valid JSON: {e}")))?;
+        let value = super::strict::parse(&bytes)?;
         let max_depth = app.limits.nesting_depth;
         if depth(&value) > max_depth {
             return Err(ApiError::malformed(format!(
@@ -195,7 +237,13 @@ fn render_path(segments: &[serde_path_to_error::Segment]) -> String {
                 if !out.is_empty() {
                     out.push('.');
                 }
-                out.push_str(key);
+                // A member name is the client's text too, and is not repeated if it holds a
+                // card number.
+                if crate::domain::card_number::holds_card_number(key) {
+                    out.push('?');
+                } else {
+                    out.push_str(key);
+                }
             }
             Segment::Enum { variant } => {
                 if !out.is_empty() {
@@ -239,12 +287,30 @@ fn remove_at(value: &mut Value, segments: &[serde_path_to_error::Segment]) -> bo
     }
 }
 
-/// Message from serde without its position suffix, which means nothing once the body is a tree.
+/// Message from serde without its position suffix, which means nothing once the body is a
+/// tree, and without the client's own text: serde quotes the value it could not take
+/// (`invalid type: string "…"`) and the member it did not know (``unknown field `…` ``),
+/// and an answer never repeats what was sent (it may be a card number).
 fn clean(message: &str) -> String {
-    match message.find(" at line ") {
-        Some(at) => message[..at].to_owned(),
-        None => message.to_owned(),
-    }
+    use std::sync::OnceLock;
+    static QUOTED: OnceLock<regex::Regex> = OnceLock::new();
+    static UNKNOWN: OnceLock<regex::Regex> = OnceLock::new();
+    static TICKED: OnceLock<regex::Regex> = OnceLock::new();
+    let message = match message.find(" at line ") {
+        Some(at) => &message[..at],
+        None => message,
+    };
+    let quoted =
+        QUOTED.get_or_init(|| regex::Regex::new(r#""(?:[^"\\]|\\.)*""#).expect("a valid pattern"));
+    let unknown = UNKNOWN.get_or_init(|| {
+        regex::Regex::new(r"^unknown (field|variant) `(?:[^`]*)`").expect("a valid pattern")
+    });
+    let ticked = TICKED.get_or_init(|| {
+        regex::Regex::new(r"invalid (type|value): ([a-z ]+?) `[^`]*`").expect("a valid pattern")
+    });
+    let message = quoted.replace_all(message, "the value sent");
+    let message = ticked.replace_all(&message, "invalid $1: $2");
+    unknown.replace(&message, "unknown $1").into_owned()
 }
 
 /// Decodes a JSON value into a request type, reporting every type error and unknown field.
@@ -338,6 +404,23 @@ mod tests {
     fn a_body_that_is_no_object_is_refused() {
         let err = decode::<Outer>(&json!([1, 2])).unwrap_err();
         assert_eq!(err.problem().code, "MALFORMED_REQUEST");
+    }
+
+    #[test]
+    fn messages_do_not_repeat_what_was_sent() {
+        let found = decode::<Outer>(&json!({"name": 4111111111111111u64, "x4111111111111111": 1, "inner": {"state": {"k": "4111 1111 1111 1111"}}}))
+            .unwrap_err()
+            .body();
+        let text = String::from_utf8(found).unwrap();
+        assert!(!text.contains("4111"), "{text}");
+        assert_eq!(
+            clean("invalid type: string \"4111 1111\", expected a boolean at line 1 column 9"),
+            "invalid type: string the value sent, expected a boolean"
+        );
+        assert_eq!(
+            clean("unknown field `4111111111111111`, expected one of `name`, `inner`"),
+            "unknown field, expected one of `name`, `inner`"
+        );
     }
 
     #[test]

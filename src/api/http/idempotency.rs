@@ -5,7 +5,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::problem::{ApiError, ApiResult, FieldError};
-use crate::app::Reply;
+use crate::api::AppState;
+use crate::app::{Caller, Command, Reply, Respond};
 use crate::domain::idempotency::Claim;
 use crate::domain::FieldCode;
 
@@ -22,10 +23,10 @@ pub struct Request<'a> {
 }
 
 /// The key a request carries, if any: the `Idempotency-Key` header wins over the body's
-/// member named `body_key` (the native door's `requestId`).
+/// member named `body_key` (the native door's `requestId`), where the door has one.
 pub fn claim(
     headers: &HeaderMap,
-    body_key: &str,
+    body_key: Option<&str>,
     request: Request<'_>,
     max_chars: usize,
 ) -> ApiResult<Option<Claim>> {
@@ -37,12 +38,11 @@ pub fn claim(
                 .map_err(|_| ApiError::malformed("Idempotency-Key must be visible ASCII"))?
                 .to_owned(),
         ),
-        None => match request
-            .body
-            .and_then(|b| b.get(body_key))
-            .and_then(Value::as_str)
-        {
-            Some(id) => (body_key, id.to_owned()),
+        None => match body_key.and_then(|member| {
+            let key = request.body?.get(member)?.as_str()?;
+            Some((member, key.to_owned()))
+        }) {
+            Some(found) => found,
             None => return Ok(None),
         },
     };
@@ -69,6 +69,27 @@ pub fn claim(
         request.object,
         canonical.as_bytes(),
     )))
+}
+
+/// The path every door's write takes once its claim is made: a request that could not be
+/// decoded is refused through the pipeline when it carries a claim (so the key is checked
+/// before the shape and the 400 is kept for its retries); the pipeline runs the command;
+/// the answer goes out as the first request got it.
+pub async fn write<T>(
+    app: &AppState,
+    caller: &Caller,
+    claim: Option<Claim>,
+    decoded: ApiResult<T>,
+    command: impl FnOnce(T) -> Command,
+    respond: Respond,
+) -> ApiResult<Response> {
+    let command = match decoded {
+        Ok(request) => command(request),
+        Err(problem) if claim.is_some() => Command::Refuse(problem.answer()),
+        Err(problem) => return Err(problem),
+    };
+    let reply = app.registry.write(caller, claim, command, respond).await?;
+    Ok(self::respond(reply))
 }
 
 /// The answer as the first request got it, with `Idempotent-Replayed` on a replay.

@@ -3,7 +3,9 @@
 
 pub mod auth;
 pub mod body;
+pub mod framing;
 pub mod idempotency;
 pub mod ops;
 pub mod problem;
 pub mod rate_limit;
+mod strict;

@@ -40,6 +40,9 @@ pub struct Problem {
     pub code: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// The bank door's name for the request, which its every answer carries.
+    #[serde(rename = "requestId", skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -49,6 +52,7 @@ pub struct ApiError {
     detail: String,
     errors: Vec<FieldError>,
     retry_after: Option<u64>,
+    request_id: Option<String>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -61,6 +65,7 @@ impl ApiError {
             detail: detail.into(),
             errors: Vec::new(),
             retry_after: None,
+            request_id: None,
         }
     }
 
@@ -77,6 +82,12 @@ impl ApiError {
             errors.truncate(MAX_LISTED);
         }
         self.errors = errors;
+        self
+    }
+
+    /// Names the request in the document, for the doors whose answers all carry it.
+    pub fn with_request_id(mut self, request_id: &str) -> Self {
+        self.request_id = Some(request_id.to_owned());
         self
     }
 
@@ -190,6 +201,7 @@ impl ApiError {
             detail: self.detail.clone(),
             code: self.code.to_owned(),
             errors: self.errors.clone(),
+            request_id: self.request_id.clone(),
         }
     }
 
@@ -220,7 +232,6 @@ impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match e {
             AppError::Forbidden { .. } => Self::forbidden(e.to_string()),
-            AppError::RateLimited { retry_after } => Self::rate_limited(retry_after),
             AppError::KeyReused => Self::key_reused(),
             AppError::InProgress => Self::in_progress(),
             AppError::Unavailable(detail) => Self::unavailable(detail),

@@ -1,8 +1,9 @@
 //! How the native door answers its writes: the object as its event shows it, or a problem.
 
 use super::fields::{plural, problem};
+use super::views::NativeEncoder;
 use crate::api::http::problem::ApiError;
-use crate::app::{respond_with, Respond};
+use crate::app::{respond_with, EventEncoder, Respond};
 use crate::domain::events::NewEvent;
 use crate::domain::idempotency::Answer;
 use crate::domain::outcome::Written;
@@ -42,7 +43,16 @@ fn success(
     events: &[NewEvent],
 ) -> Result<Answer, ApiError> {
     match success {
-        Success::Changed => json(200, events.first(), None),
+        // Nothing was written, so no event shows the object: it is shown as GET shows it.
+        Success::Changed => match written {
+            Written::Unchanged(record) => Ok(Answer {
+                status: 200,
+                content_type: JSON.to_owned(),
+                body: NativeEncoder.encode(record).into_bytes(),
+                location: None,
+            }),
+            _ => json(200, events.first(), None),
+        },
         Success::Created => {
             let (Written::Created(items), Some(kind)) = (written, kind) else {
                 return Err(ApiError::internal("a create wrote no object"));

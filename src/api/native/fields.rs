@@ -74,7 +74,7 @@ pub fn problem(failure: Failure<'_>, kind: Option<Kind>) -> ApiError {
     };
     match failure {
         Failure::Invalid(errors) => ApiError::fields(render_errors(errors, kind)),
-        Failure::Refused(refusal) => match refusal {
+        Failure::Refused(refusal, _) => match refusal {
             Refusal::Missing => ApiError::not_found("no such object in this tenant"),
             Refusal::Terminal => one(
                 Field::State.name(),

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 mod answers;
+mod bank_views;
 pub mod catalog;
 pub mod customers;
 pub mod events;
@@ -28,25 +29,13 @@ use crate::api::http::idempotency::{self, Request};
 use crate::api::http::problem::ApiResult;
 use crate::api::AppState;
 use crate::app::{Caller, Command, Respond};
-use crate::domain::idempotency::Claim;
 use crate::domain::Kind;
 
 /// The body member OCS.io carries its idempotency key in.
 const REQUEST_ID: &str = "requestId";
 
-/// The request's idempotency claim: the `Idempotency-Key` header or the body's `requestId`.
-fn claim_of(app: &AppState, headers: &HeaderMap, request: Request<'_>) -> ApiResult<Option<Claim>> {
-    idempotency::claim(
-        headers,
-        REQUEST_ID,
-        request,
-        app.limits.idempotency_key_chars,
-    )
-}
-
-/// The path every native write takes: the idempotency claim first, then the body's shape
-/// (with a claim, a body of the wrong shape is refused through the pipeline, so the 400 is
-/// kept for its retries), then the pipeline itself, and the answer it gives.
+/// The native door's path for a write: the claim from the `Idempotency-Key` header or
+/// the body's `requestId`, then [`idempotency::write`].
 async fn write<T>(
     app: &AppState,
     caller: &Caller,
@@ -56,14 +45,13 @@ async fn write<T>(
     command: impl FnOnce(T) -> Command,
     respond: Respond,
 ) -> ApiResult<Response> {
-    let claim = claim_of(app, headers, request)?;
-    let command = match decoded {
-        Ok(request) => command(request),
-        Err(problem) if claim.is_some() => Command::Refuse(problem.answer()),
-        Err(problem) => return Err(problem),
-    };
-    let reply = app.registry.write(caller, claim, command, respond).await?;
-    Ok(idempotency::respond(reply))
+    let claim = idempotency::claim(
+        headers,
+        Some(REQUEST_ID),
+        request,
+        app.limits.idempotency_key_chars,
+    )?;
+    idempotency::write(app, caller, claim, decoded, command, respond).await
 }
 
 /// The route templates of a kind: they scope idempotency keys and name routes in traces.

@@ -3,6 +3,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::bank_views::{BankAccountView, BankProfileView, CardView};
 use crate::app::EventEncoder;
 use crate::domain::attributes::Attributes;
 use crate::domain::records::{
@@ -12,18 +13,29 @@ use crate::domain::state::StateWithReason;
 use crate::domain::time::Timestamp;
 
 /// A reference as answers show it: both ids, so a client can walk the hierarchy either way.
+/// `refId` is null while the object is only awaited: named by external id in a bank feed
+/// and not stored yet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RefView {
-    pub ref_id: String,
+    pub ref_id: Option<String>,
     pub external_id: Option<String>,
 }
 
 impl From<&Link> for RefView {
     fn from(link: &Link) -> Self {
         Self {
-            ref_id: link.id.clone(),
+            ref_id: Some(link.id.clone()),
             external_id: link.external_id.clone(),
+        }
+    }
+}
+
+impl RefView {
+    fn awaited(external_id: &str) -> Self {
+        Self {
+            ref_id: None,
+            external_id: Some(external_id.to_owned()),
         }
     }
 }
@@ -40,17 +52,21 @@ pub struct Customer {
     pub state: StateWithReason,
     pub test_customer: bool,
     pub parent: Option<RefView>,
+    /// What a bank feed said of the customer, when one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bank_profile: Option<BankProfileView>,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: Timestamp,
 }
 
-/// One owning customer of an account; exactly one is `primary`.
+/// One owning customer of an account; exactly one is `primary`. `refId` is null for an
+/// owner a bank feed named that is not stored yet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OwnerView {
-    pub ref_id: String,
+    pub ref_id: Option<String>,
     pub external_id: Option<String>,
     pub primary: bool,
 }
@@ -66,6 +82,11 @@ pub struct Account {
     pub custom_attributes: Attributes,
     pub state: StateWithReason,
     pub customers: Vec<OwnerView>,
+    /// What a bank feed said of the account, when one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bank_account: Option<BankAccountView>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cards: Vec<CardView>,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     #[schema(value_type = String, format = DateTime)]
@@ -112,7 +133,12 @@ impl From<&CustomerRecord> for Customer {
             custom_attributes: c.custom_attributes.clone(),
             state: c.state.clone(),
             test_customer: r.test_customer,
-            parent: r.parent.as_ref().map(RefView::from),
+            parent: match (&r.parent, &r.awaited_parent) {
+                (Some(link), _) => Some(RefView::from(link)),
+                (None, Some(awaited)) => Some(RefView::awaited(awaited)),
+                (None, None) => None,
+            },
+            bank_profile: r.bank.as_ref().map(BankProfileView::from),
             created_at: c.created_at,
             updated_at: c.updated_at,
         }
@@ -134,11 +160,18 @@ impl From<&AccountRecord> for Account {
                 .owners
                 .iter()
                 .map(|o| OwnerView {
-                    ref_id: o.customer.id.clone(),
+                    ref_id: Some(o.customer.id.clone()),
                     external_id: o.customer.external_id.clone(),
                     primary: o.primary,
                 })
+                .chain(r.awaited_owners.iter().map(|external_id| OwnerView {
+                    ref_id: None,
+                    external_id: Some(external_id.clone()),
+                    primary: false,
+                }))
                 .collect(),
+            bank_account: r.bank.as_ref().map(BankAccountView::from),
+            cards: r.cards.iter().map(CardView::from).collect(),
             created_at: c.created_at,
             updated_at: c.updated_at,
         }

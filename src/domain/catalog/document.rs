@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::bank::BankCatalog;
 use crate::domain::attributes::Attributes;
 use crate::domain::state::State;
 
@@ -85,6 +86,9 @@ pub struct Catalog {
     /// Lists of allowed values by classifier name (`level`, `role`, `industry`, …).
     #[serde(default)]
     pub classifiers: BTreeMap<String, Vec<String>>,
+    /// The bank-data door's profiles and value lists.
+    #[serde(default)]
+    pub bank: BankCatalog,
 }
 
 fn strings(values: &[&str]) -> Vec<String> {
@@ -128,21 +132,42 @@ impl Default for Catalog {
         .map(|(name, values)| (name.to_owned(), strings(values)))
         .collect();
         Catalog {
-            customer_profiles: vec![CustomerProfile {
-                code: "b2b".into(),
-                segment: "b2b".into(),
-                state: State::Active,
-                state_reason: "active".into(),
-                custom_attributes: Attributes::new(),
-            }],
-            account_profiles: vec![AccountProfile {
-                code: "standard".into(),
-                segment: "standard".into(),
-                state: State::Active,
-                state_reason: "active".into(),
-                custom_attributes: Attributes::new(),
-                customer_profile: Some("b2b".into()),
-            }],
+            customer_profiles: vec![
+                CustomerProfile {
+                    code: "b2b".into(),
+                    segment: "b2b".into(),
+                    state: State::Active,
+                    state_reason: "active".into(),
+                    custom_attributes: Attributes::new(),
+                },
+                // b2b, the one customer segment every seed uses, so that a catalog which
+                // keeps only it still holds the bank door's profile.
+                CustomerProfile {
+                    code: "bank".into(),
+                    segment: "b2b".into(),
+                    state: State::Active,
+                    state_reason: "active".into(),
+                    custom_attributes: Attributes::new(),
+                },
+            ],
+            account_profiles: vec![
+                AccountProfile {
+                    code: "standard".into(),
+                    segment: "standard".into(),
+                    state: State::Active,
+                    state_reason: "active".into(),
+                    custom_attributes: Attributes::new(),
+                    customer_profile: Some("b2b".into()),
+                },
+                AccountProfile {
+                    code: "bank".into(),
+                    segment: "standard".into(),
+                    state: State::Active,
+                    state_reason: "active".into(),
+                    custom_attributes: Attributes::new(),
+                    customer_profile: None,
+                },
+            ],
             subscriber_profiles: vec![SubscriberProfile {
                 code: "internetOnly".into(),
                 segment: "topUploader".into(),
@@ -175,6 +200,7 @@ impl Default for Catalog {
             departmentalization: false,
             departments: strings(&["Service"]),
             classifiers,
+            bank: BankCatalog::default(),
         }
     }
 }

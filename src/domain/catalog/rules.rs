@@ -4,6 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use regex::Regex;
 
+use super::bank::{BankCatalog, BankList};
 use super::document::{Catalog, CustomerProfile};
 use crate::domain::attributes::{self, Attributes};
 use crate::domain::errors::{FieldCode, FieldErrors};
@@ -244,6 +245,7 @@ impl Catalog {
                 &mut errors,
             );
         }
+        self.check_bank(&customer_codes, &account_codes, limits, &mut errors);
         errors.into_result(())?;
         Ok(CatalogRules {
             customer_profiles: self
@@ -271,7 +273,57 @@ pub struct ProfileView<'a> {
     pub parent_profile: Option<&'a str>,
 }
 
+impl Catalog {
+    /// The bank door's profiles must exist; its lists follow the rules of any list of codes.
+    fn check_bank(
+        &self,
+        customer_codes: &BTreeSet<String>,
+        account_codes: &BTreeSet<String>,
+        limits: &Limits,
+        errors: &mut FieldErrors,
+    ) {
+        let bank = FieldPath::member("bank");
+        if !customer_codes.contains(&self.bank.customer_profile) {
+            errors.push(
+                bank.clone().and_member("customerProfile"),
+                FieldCode::NotConfigured,
+                format!(
+                    "customer profile {:?} is not in customerProfiles",
+                    self.bank.customer_profile
+                ),
+            );
+        }
+        if !account_codes.contains(&self.bank.account_profile) {
+            errors.push(
+                bank.clone().and_member("accountProfile"),
+                FieldCode::NotConfigured,
+                format!(
+                    "account profile {:?} is not in accountProfiles",
+                    self.bank.account_profile
+                ),
+            );
+        }
+        for (member, values) in self.bank.lists() {
+            check_codes(
+                bank.clone().and_member(member),
+                values.iter().map(String::as_str),
+                limits,
+                errors,
+            );
+        }
+    }
+}
+
 impl CatalogRules {
+    pub fn bank(&self) -> &BankCatalog {
+        &self.document.bank
+    }
+
+    /// Whether `value` is in the bank list.
+    pub fn bank_allows(&self, list: BankList, value: &str) -> bool {
+        self.document.bank.list(list).iter().any(|v| v == value)
+    }
+
     /// The profile of a kind with this code, if configured.
     pub fn profile(&self, kind: Kind, code: &str) -> Option<ProfileView<'_>> {
         let d = &self.document;

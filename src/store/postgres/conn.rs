@@ -20,6 +20,7 @@ fn values<'p>(params: &'p [Param<'_>]) -> Vec<&'p (dyn ToSql + Sync)> {
             Param::Text(text) => text as &(dyn ToSql + Sync),
             Param::OptText(text) => text,
             Param::I64(n) => n,
+            Param::OptI64(n) => n,
             Param::I32(n) => n,
             Param::Bool(b) => b,
             Param::Bytes(bytes) => bytes,
@@ -146,6 +147,10 @@ impl Row for tokio_postgres::Row {
     }
 
     fn opt_i32(&self, column: usize) -> Result<Option<i32>> {
+        self.try_get(column).map_err(db_error)
+    }
+
+    fn opt_i64(&self, column: usize) -> Result<Option<i64>> {
         self.try_get(column).map_err(db_error)
     }
 

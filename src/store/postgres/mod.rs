@@ -10,9 +10,9 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
-use super::sql::{events, execute, history, idempotency, objects, tenants};
+use super::sql::{events, execute, history, idempotency, keys, objects, tenants};
 use super::{Executed, Render, Result, StoreError, Write, WriteCtx};
-use crate::domain::auth::{KeyRecord, Role};
+use crate::domain::auth::{KeyInfo, KeyRecord, KnownKey, Role};
 use crate::domain::events::Event;
 use crate::domain::records::{History, HistoryEntry, ListFilter, Record};
 use crate::domain::time::Timestamp;
@@ -23,6 +23,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_hierarchy.sql"),
     include_str!("migrations/0003_answer_content_type.sql"),
+    include_str!("migrations/0004_key_lifecycle.sql"),
+    include_str!("migrations/0005_bank.sql"),
 ];
 const POOL_SIZE: usize = 32;
 
@@ -141,16 +143,32 @@ impl PgStore {
     pub async fn insert_key(&self, key: KeyRecord, hash: String, at: Timestamp) -> Result<()> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
-        tenants::insert_key(&PgConn(&tx), &key, &hash, at).await?;
+        keys::insert_key(&PgConn(&tx), &key, &hash, at).await?;
         tx.commit().await.map_err(db_error)
     }
 
     pub async fn has_key_with_role(&self, tenant: &str, role: Role) -> Result<bool> {
-        tenants::has_key_with_role(&PgConn(&self.client().await?), tenant, role).await
+        keys::has_key_with_role(&PgConn(&self.client().await?), tenant, role).await
     }
 
     pub async fn find_key(&self, hash: &str) -> Result<Option<KeyRecord>> {
-        tenants::find_key(&PgConn(&self.client().await?), hash).await
+        keys::find_key(&PgConn(&self.client().await?), hash).await
+    }
+
+    pub async fn live_keys(&self) -> Result<Vec<KnownKey>> {
+        keys::live_keys(&PgConn(&self.client().await?)).await
+    }
+
+    pub async fn list_keys(&self, tenant: Option<&str>) -> Result<Vec<KeyInfo>> {
+        keys::list_keys(&PgConn(&self.client().await?), tenant).await
+    }
+
+    pub async fn revoke_key(&self, id: &str, at: Timestamp) -> Result<Option<KeyInfo>> {
+        keys::revoke_key(&PgConn(&self.client().await?), id, at).await
+    }
+
+    pub async fn touch_key(&self, id: &str, at: Timestamp, since: Timestamp) -> Result<()> {
+        keys::touch_key(&PgConn(&self.client().await?), id, at, since).await
     }
 
     pub async fn catalog(&self, tenant: &str) -> Result<Option<(i64, String)>> {

@@ -1,7 +1,11 @@
-//! Customers: their rows, and creating one under an optional parent.
+//! Customers: their rows, and creating one under an optional parent, with its bank profile,
+//! a parent it may await, and the links that awaited it.
 
+use super::bank::{self, profile_columns, profile_insert_columns};
+use super::pending::{self, take_pending_cte, Awaiting};
 use super::references::resolve_live;
-use super::{attributes_json, common, history, taken, Conn, Row, Statement, Step, WHERE_ONE};
+use super::WHERE_ONE;
+use super::{attributes_json, common, history, taken, Conn, Param, Row, Statement, Step};
 use crate::domain::customer::NewCustomer;
 use crate::domain::outcome::Created;
 use crate::domain::path::Field;
@@ -13,10 +17,18 @@ use crate::store::{Result, WriteCtx};
 pub(crate) const SELECT: &str = concat!(
     "SELECT ",
     common_columns!(),
-    ", x.test_customer, x.parent_id, p.external_id \
-     FROM customers x LEFT JOIN customers p ON p.id = x.parent_id"
+    ", x.test_customer, x.parent_id, p.external_id, ",
+    profile_columns!(),
+    ", (SELECT min(w.source_customer_id) FROM pending_links w \
+        WHERE w.object_id = x.id AND w.kind = 'parent') \
+     FROM customers x LEFT JOIN customers p ON p.id = x.parent_id \
+     LEFT JOIN bank_customers b ON b.customer_id = x.id"
 );
 pub(crate) static ONE: Statement = Statement::prefixed(SELECT, WHERE_ONE);
+
+/// The first column of [`profile_columns!`] in [`SELECT`], and the awaited parent's after it.
+const PROFILE_AT: usize = 13;
+const AWAITED_AT: usize = PROFILE_AT + 10;
 
 pub(crate) fn decode(row: &dyn Row) -> Result<Record> {
     let parent = match row.opt_text(11)? {
@@ -30,32 +42,66 @@ pub(crate) fn decode(row: &dyn Row) -> Result<Record> {
         common: common(row)?,
         test_customer: row.bool(10)?,
         parent,
+        awaited_parent: row.opt_text(AWAITED_AT)?,
+        bank: bank::profile(row, PROFILE_AT)?,
     }))
 }
 
 macro_rules! insert_customer {
-    () => {
-        "INSERT INTO customers (id, tenant_id, external_id, profile, segment, custom_name, \
-             custom_attributes, state, state_reason, test_customer, parent_id, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)"
+    ($parent:literal) => {
+        concat!(
+            "INSERT INTO customers (id, tenant_id, external_id, profile, segment, custom_name, \
+                 custom_attributes, state, state_reason, test_customer, parent_id, created_at, \
+                 updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, ",
+            $parent,
+            ", $12, $12)"
+        )
     };
 }
 
-static INSERT: Statement = Statement::new(insert_customer!());
+/// The insert, both first histories and the taking of the links that awaited the customer,
+/// in one statement. It returns no row when refused, else one row per link taken (one row
+/// of NULLs when none was), each with the new customer's parent.
+macro_rules! insert_with_histories {
+    ($parent:literal, $($more:tt)*) => {
+        concat!(
+            "WITH c AS (",
+            insert_customer!($parent),
+            " ON CONFLICT (tenant_id, external_id) DO NOTHING RETURNING id, parent_id), \
+             s AS ( \
+                 INSERT INTO state_history (tenant_id, entity, entity_id, state, state_reason, actor, at) \
+                 SELECT $2, 'customer', id, $8, $9, $13, $14 FROM c), \
+             g AS ( \
+                 INSERT INTO segment_history (tenant_id, entity, entity_id, segment, actor, at) \
+                 SELECT $2, 'customer', id, $5, $13, $14 FROM c WHERE $5::TEXT IS NOT NULL), ",
+            take_pending_cte!(),
+            $($more)*,
+            " SELECT c.parent_id, p.kind, p.object_id FROM c LEFT JOIN p ON TRUE"
+        )
+    };
+}
 
-/// The insert and both first histories in one round trip. A taken external id is skipped
-/// rather than failing, so a refused create aborts nothing and needs no savepoint.
-static INSERT_WITH_HISTORIES: Statement = Statement::new(concat!(
-    "WITH c AS (",
-    insert_customer!(),
-    " ON CONFLICT (tenant_id, external_id) DO NOTHING RETURNING id), \
-     s AS ( \
-         INSERT INTO state_history (tenant_id, entity, entity_id, state, state_reason, actor, at) \
-         SELECT $2, 'customer', id, $8, $9, $13, $14 FROM c), \
-     g AS ( \
-         INSERT INTO segment_history (tenant_id, entity, entity_id, segment, actor, at) \
-         SELECT $2, 'customer', id, $5, $13, $14 FROM c WHERE $5::TEXT IS NOT NULL) \
-     SELECT count(*) FROM c"
+static INSERT: Statement = Statement::new(insert_customer!("$11"));
+
+/// A create in one round trip. A taken external id is skipped rather than failing, so a
+/// refused create aborts nothing and needs no savepoint.
+static INSERT_WITH_HISTORIES: Statement = Statement::new(insert_with_histories!("$11", ""));
+
+/// The same for a customer with a bank profile or an awaited parent: `$15` names the parent
+/// it awaits, linked here when stored and else left waiting (`w`); `$16`… are the profile.
+static INSERT_BANK_WITH_HISTORIES: Statement = Statement::new(insert_with_histories!(
+    "COALESCE($11, (SELECT id FROM customers WHERE tenant_id = $2 AND external_id = $15))",
+    concat!(
+        ", w AS ( \
+             INSERT INTO pending_links (tenant_id, source_customer_id, kind, object_id) \
+             SELECT $2, $15, 'parent', id FROM c WHERE parent_id IS NULL AND $15::TEXT IS NOT NULL), \
+         b AS ( \
+             INSERT INTO bank_customers (customer_id, ",
+        profile_insert_columns!(),
+        ") SELECT id, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25 FROM c \
+             WHERE $16::TEXT IS NOT NULL)"
+    )
 ));
 
 /// Creates a customer (item `item` of the write) under the parent it names, if any.
@@ -97,24 +143,107 @@ pub(crate) async fn create<C: Conn>(
         &ctx.actor,
         ctx.at,
     ];
-    if conn.dialect().writes_in_ctes() {
-        let inserted = conn
-            .query_one(&INSERT_WITH_HISTORIES, params, |row| row.i64(0))
-            .await?;
-        if inserted == 0 {
-            let key = UniqueKey::ExternalId(Kind::Customer);
-            return Ok(Err(Refusal::Taken { key, item }));
-        }
+    let awaited = new.awaited_parent.as_deref().filter(|_| parent.is_none());
+    let linked = if conn.dialect().writes_in_ctes() {
+        accept!(insert_in_one(conn, ctx, new, params, awaited, item).await?)
     } else {
-        accept!(taken(conn.exec_unique(&INSERT, &params[..12]).await?, item));
-        history::record_created(conn, ctx, Kind::Customer, e).await?;
-    }
+        accept!(insert_in_steps(conn, ctx, new, params, awaited, item).await?)
+    };
+    // An awaited parent already stored is linked now; else it waits, shown as awaited.
+    let parent = parent.or_else(|| {
+        Some(Link {
+            id: linked?,
+            external_id: awaited.map(str::to_owned),
+        })
+    });
     Ok(Ok(Created {
         object: Record::Customer(CustomerRecord {
             common: e.stored(),
             test_customer: new.test_customer,
+            awaited_parent: awaited.filter(|_| parent.is_none()).map(str::to_owned),
             parent,
+            bank: new.bank.clone(),
         }),
         parents: Vec::new(),
+        existed: false,
     }))
+}
+
+/// The create as one statement; the parent's id it stored, if any.
+async fn insert_in_one<C: Conn>(
+    conn: &C,
+    ctx: &WriteCtx,
+    new: &NewCustomer,
+    params: &[Param<'_>],
+    awaited: Option<&str>,
+    item: usize,
+) -> Step<Option<String>> {
+    let decode = |row: &dyn Row| {
+        let taken = match (row.opt_text(1)?, row.opt_text(2)?) {
+            (Some(kind), Some(object)) => Some((kind, object)),
+            _ => None,
+        };
+        Ok((row.opt_text(0)?, taken))
+    };
+    let rows = if new.bank.is_none() && awaited.is_none() {
+        conn.query(&INSERT_WITH_HISTORIES, params, decode).await?
+    } else {
+        let alerts = new
+            .bank
+            .as_ref()
+            .map(bank::alert_opt_ins_json)
+            .transpose()?;
+        let mut all = params.to_vec();
+        all.push(Param::OptText(awaited));
+        match (&new.bank, &alerts) {
+            (Some(profile), Some(alerts)) => all.extend(bank::profile_params(profile, alerts)),
+            _ => all.extend(bank::no_profile_params()),
+        }
+        conn.query(&INSERT_BANK_WITH_HISTORIES, &all, decode)
+            .await?
+    };
+    let Some((parent, _)) = rows.first() else {
+        return Ok(Err(Refusal::Taken {
+            key: UniqueKey::ExternalId(Kind::Customer),
+            item,
+        }));
+    };
+    let parent = parent.clone();
+    let waiting: Vec<(String, String)> = rows.into_iter().filter_map(|(_, taken)| taken).collect();
+    // Rare: a statement more for each object that waited.
+    pending::link_waiting(conn, ctx, &new.entity.id, &waiting).await?;
+    Ok(Ok(parent))
+}
+
+/// The create a statement at a time, for backends where a statement costs no round trip;
+/// the awaited parent's id when it was stored.
+async fn insert_in_steps<C: Conn>(
+    conn: &C,
+    ctx: &WriteCtx,
+    new: &NewCustomer,
+    params: &[Param<'_>],
+    awaited: Option<&str>,
+    item: usize,
+) -> Step<Option<String>> {
+    let e = &new.entity;
+    let found = match awaited {
+        Some(external_id) => pending::customer(conn, &ctx.tenant, external_id).await?,
+        None => None,
+    };
+    let mut insert = params[..12].to_vec();
+    if let Some(id) = &found {
+        insert[10] = Param::Text(id);
+    }
+    accept!(taken(conn.exec_unique(&INSERT, &insert).await?, item));
+    history::record_created(conn, ctx, Kind::Customer, e).await?;
+    if let Some(profile) = &new.bank {
+        bank::insert_profile(conn, &e.id, profile).await?;
+    }
+    if let (Some(external_id), None) = (awaited, &found) {
+        pending::wait_for(conn, &ctx.tenant, external_id, Awaiting::Parent, &e.id).await?;
+    }
+    if let Some(external_id) = &e.external_id {
+        pending::resolve(conn, ctx, &e.id, external_id).await?;
+    }
+    Ok(Ok(found))
 }

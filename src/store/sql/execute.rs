@@ -3,7 +3,7 @@
 //! the caller's transaction.
 
 use super::{accounts, customers, idempotency, lifecycle, subscribers, tenants};
-use super::{events, Conn, Step};
+use super::{events, pending, Conn, Step};
 use crate::domain::events::NewEvent;
 use crate::domain::idempotency::Answer;
 use crate::domain::object::NewObject;
@@ -49,12 +49,8 @@ async fn apply_undoable<C: Conn>(conn: &C, ctx: &WriteCtx, write: Write) -> Resu
 async fn apply<C: Conn>(conn: &C, ctx: &WriteCtx, write: Write) -> Result<Outcome> {
     Ok(match write {
         Write::Create(objects) => create(conn, ctx, &objects).await?.map(Written::Created),
-        Write::ChangeState(change) => lifecycle::change_state(conn, ctx, &change)
-            .await?
-            .map(Written::StateChanged),
-        Write::Patch { kind, id, patch } => lifecycle::patch(conn, ctx, kind, &id, &patch)
-            .await?
-            .map(|record| Written::Patched(Box::new(record))),
+        Write::ChangeState(change) => lifecycle::change_state(conn, ctx, &change).await?,
+        Write::Patch { kind, id, patch } => lifecycle::patch(conn, ctx, kind, &id, &patch).await?,
         Write::PutCatalog { document } => tenants::put_catalog(conn, ctx, &document)
             .await?
             .map(|version| Written::Catalog { version }),
@@ -73,6 +69,7 @@ async fn create<C: Conn>(conn: &C, ctx: &WriteCtx, objects: &[NewObject]) -> Ste
         };
         created.push(accept!(made));
     }
+    pending::refresh(conn, &ctx.tenant, objects, &mut created).await?;
     Ok(Ok(created))
 }
 

@@ -44,14 +44,19 @@ macro_rules! accept {
 }
 
 mod accounts;
+mod bank;
+mod cards;
 pub(crate) mod constraints;
 mod customers;
 pub(crate) mod events;
 pub(crate) mod execute;
 pub(crate) mod history;
 pub(crate) mod idempotency;
+mod joint;
+pub(crate) mod keys;
 mod lifecycle;
 pub(crate) mod objects;
+mod pending;
 mod references;
 mod subscribers;
 pub(crate) mod tenants;
@@ -197,6 +202,7 @@ pub(crate) enum Param<'a> {
     Text(&'a str),
     OptText(Option<&'a str>),
     I64(i64),
+    OptI64(Option<i64>),
     /// For `INTEGER` columns, which PostgreSQL will not bind from an `i64`.
     I32(i32),
     Bool(bool),
@@ -278,6 +284,7 @@ pub(crate) trait Row {
     fn opt_text(&self, column: usize) -> Result<Option<String>>;
     fn i64(&self, column: usize) -> Result<i64>;
     fn opt_i32(&self, column: usize) -> Result<Option<i32>>;
+    fn opt_i64(&self, column: usize) -> Result<Option<i64>>;
     fn bool(&self, column: usize) -> Result<bool>;
     fn opt_bytes(&self, column: usize) -> Result<Option<Vec<u8>>>;
 }

@@ -64,10 +64,11 @@ pub(crate) async fn objects<C: Conn>(
     Ok(records)
 }
 
-/// Reads what a kind keeps outside its own row: an account's owners.
+/// Reads what a kind keeps outside its own row: an account's owners, cards and awaited
+/// owners.
 async fn complete<C: Conn>(conn: &C, kind: Kind, records: &mut [Record]) -> Result<()> {
     match kind {
-        Kind::Account => accounts::with_owners(conn, records).await,
+        Kind::Account => accounts::complete(conn, records).await,
         Kind::Customer | Kind::Subscriber => Ok(()),
     }
 }
@@ -145,7 +146,7 @@ mod tests {
         };
         let listing = Listing::of(Dialect::Sqlite, Kind::Account, "t", &filter);
         assert!(listing.sql.ends_with(
-            " FROM accounts x WHERE x.tenant_id = ?1 AND (x.segment = ?2) AND x.id IN \
+            " ON ba.account_id = x.id WHERE x.tenant_id = ?1 AND (x.segment = ?2) AND x.id IN \
              (SELECT account_id FROM account_owners WHERE customer_id = ?3) AND (x.id > ?4) \
              ORDER BY x.id LIMIT 10"
         ));

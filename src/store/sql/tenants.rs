@@ -1,7 +1,6 @@
-//! Tenants, their API keys and their catalog versions.
+//! Tenants and their catalog versions (their API keys are in `keys`).
 
-use super::{corrupt, Conn, Statement, Step};
-use crate::domain::auth::{KeyRecord, Role};
+use super::{Conn, Statement, Step};
 use crate::domain::refusal::{Refusal, UniqueKey};
 use crate::domain::time::Timestamp;
 use crate::store::{Result, WriteCtx};
@@ -11,14 +10,6 @@ static ENSURE_TENANT: Statement =
 /// Two catalog replacements at once queue here instead of racing for one version number.
 static LOCK_TENANT: Statement =
     Statement::locking("SELECT 1 FROM tenants WHERE id = $1", " FOR UPDATE");
-static INSERT_KEY: Statement = Statement::new(
-    "INSERT INTO api_keys (id, tenant_id, role, key_hash, created_at) \
-     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key_hash) DO NOTHING",
-);
-static HAS_KEY_WITH_ROLE: Statement =
-    Statement::new("SELECT EXISTS (SELECT 1 FROM api_keys WHERE tenant_id = $1 AND role = $2)");
-static FIND_KEY: Statement =
-    Statement::new("SELECT id, tenant_id, role FROM api_keys WHERE key_hash = $1");
 static CATALOG: Statement = Statement::new(
     "SELECT version, document FROM catalogs WHERE tenant_id = $1 ORDER BY version DESC LIMIT 1",
 );
@@ -33,36 +24,6 @@ pub(crate) async fn ensure_tenant<C: Conn>(conn: &C, tenant: &str, at: Timestamp
     conn.exec(&ENSURE_TENANT, params![tenant, at])
         .await
         .map(drop)
-}
-
-/// Stores a key's hash, creating its tenant; a known hash is left as it is.
-pub(crate) async fn insert_key<C: Conn>(
-    conn: &C,
-    key: &KeyRecord,
-    hash: &str,
-    at: Timestamp,
-) -> Result<()> {
-    ensure_tenant(conn, &key.tenant, at).await?;
-    let params = params![&key.id, &key.tenant, key.role.as_str(), hash, at];
-    conn.exec(&INSERT_KEY, params).await.map(drop)
-}
-
-pub(crate) async fn has_key_with_role<C: Conn>(conn: &C, tenant: &str, role: Role) -> Result<bool> {
-    conn.query_one(&HAS_KEY_WITH_ROLE, params![tenant, role.as_str()], |row| {
-        row.bool(0)
-    })
-    .await
-}
-
-pub(crate) async fn find_key<C: Conn>(conn: &C, hash: &str) -> Result<Option<KeyRecord>> {
-    conn.query_opt(&FIND_KEY, params![hash], |row| {
-        Ok(KeyRecord {
-            id: row.text(0)?,
-            tenant: row.text(1)?,
-            role: row.text(2)?.parse().map_err(corrupt)?,
-        })
-    })
-    .await
 }
 
 pub(crate) async fn catalog<C: Conn>(conn: &C, tenant: &str) -> Result<Option<(i64, String)>> {

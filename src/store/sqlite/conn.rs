@@ -142,7 +142,8 @@ impl rusqlite::ToSql for Param<'_> {
                 ToSqlOutput::Borrowed(ValueRef::Text(text.as_bytes()))
             }
             Param::OptText(None) => ToSqlOutput::Owned(Value::Null),
-            Param::I64(n) => ToSqlOutput::Owned(Value::Integer(n)),
+            Param::I64(n) | Param::OptI64(Some(n)) => ToSqlOutput::Owned(Value::Integer(n)),
+            Param::OptI64(None) => ToSqlOutput::Owned(Value::Null),
             Param::I32(n) => ToSqlOutput::Owned(Value::Integer(n.into())),
             Param::Bool(b) => ToSqlOutput::Owned(Value::Integer(b.into())),
             Param::Bytes(bytes) => ToSqlOutput::Borrowed(ValueRef::Blob(bytes)),
@@ -169,6 +170,10 @@ impl Row for rusqlite::Row<'_> {
     }
 
     fn opt_i32(&self, column: usize) -> Result<Option<i32>> {
+        self.get(column).map_err(db_error)
+    }
+
+    fn opt_i64(&self, column: usize) -> Result<Option<i64>> {
         self.get(column).map_err(db_error)
     }
 

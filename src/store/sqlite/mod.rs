@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
 
-use super::sql::{events, execute, history, idempotency, objects, tenants};
+use super::sql::{events, execute, history, idempotency, keys, objects, tenants};
 use super::{Executed, Render, Result, StoreError, Write, WriteCtx};
-use crate::domain::auth::{KeyRecord, Role};
+use crate::domain::auth::{KeyInfo, KeyRecord, KnownKey, Role};
 use crate::domain::events::Event;
 use crate::domain::records::{History, HistoryEntry, ListFilter, Record};
 use crate::domain::time::Timestamp;
@@ -23,6 +23,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_hierarchy.sql"),
     include_str!("migrations/0003_answer_content_type.sql"),
+    include_str!("migrations/0004_key_lifecycle.sql"),
+    include_str!("migrations/0005_bank.sql"),
 ];
 const READERS: usize = 4;
 const MAX_BATCH: usize = 256;
@@ -189,19 +191,41 @@ impl SqliteStore {
     }
 
     pub async fn insert_key(&self, key: KeyRecord, hash: String, at: Timestamp) -> Result<()> {
-        self.write(async move |c| tenants::insert_key(c, &key, &hash, at).await)
+        self.write(async move |c| keys::insert_key(c, &key, &hash, at).await)
             .await
     }
 
     pub async fn has_key_with_role(&self, tenant: &str, role: Role) -> Result<bool> {
         let tenant = tenant.to_owned();
-        self.read(async move |c| tenants::has_key_with_role(c, &tenant, role).await)
+        self.read(async move |c| keys::has_key_with_role(c, &tenant, role).await)
             .await
     }
 
     pub async fn find_key(&self, hash: &str) -> Result<Option<KeyRecord>> {
         let hash = hash.to_owned();
-        self.read(async move |c| tenants::find_key(c, &hash).await)
+        self.read(async move |c| keys::find_key(c, &hash).await)
+            .await
+    }
+
+    pub async fn live_keys(&self) -> Result<Vec<KnownKey>> {
+        self.read(async move |c| keys::live_keys(c).await).await
+    }
+
+    pub async fn list_keys(&self, tenant: Option<&str>) -> Result<Vec<KeyInfo>> {
+        let tenant = tenant.map(str::to_owned);
+        self.read(async move |c| keys::list_keys(c, tenant.as_deref()).await)
+            .await
+    }
+
+    pub async fn revoke_key(&self, id: &str, at: Timestamp) -> Result<Option<KeyInfo>> {
+        let id = id.to_owned();
+        self.write(async move |c| keys::revoke_key(c, &id, at).await)
+            .await
+    }
+
+    pub async fn touch_key(&self, id: &str, at: Timestamp, since: Timestamp) -> Result<()> {
+        let id = id.to_owned();
+        self.write(async move |c| keys::touch_key(c, &id, at, since).await)
             .await
     }
 

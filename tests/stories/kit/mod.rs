@@ -3,9 +3,11 @@
 //! with the domain, one `execute`, events and answer rendered from the outcome). `render`
 //! makes events and answers and takes outcomes apart; `specs` builds requests.
 
+mod bank;
 mod render;
 mod specs;
 
+pub use bank::*;
 pub use render::*;
 pub use specs::*;
 

@@ -27,6 +27,7 @@ pub fn events_of(outcome: &Outcome) -> Vec<NewEvent> {
             .map(|record| event("state_changed", record))
             .collect(),
         Written::Patched(record) => vec![event("updated", record)],
+        Written::Unchanged(_) => Vec::new(),
         Written::Catalog { version } => vec![NewEvent {
             event_type: "catalog.updated".into(),
             entity: "catalog".into(),
@@ -111,6 +112,13 @@ pub fn patched(outcome: Outcome) -> Record {
     match outcome {
         Ok(Written::Patched(record)) => *record,
         other => panic!("expected a patch, got {other:?}"),
+    }
+}
+
+pub fn unchanged(outcome: Outcome) -> Record {
+    match outcome {
+        Ok(Written::Unchanged(record)) => *record,
+        other => panic!("expected nothing changed, got {other:?}"),
     }
 }
 

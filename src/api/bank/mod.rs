@@ -1,0 +1,207 @@
+//! The bank-data door: `POST /v2/data/customers`, batches of 1 to 50 customers with their
+//! accounts and cards as Cardlytics Publisher v2 sends them, all or nothing, and
+//! `GET /v2/data/customers/{sourceCustomerId}`. It only translates: the feed's JSON to the
+//! model's bank specs, records back to the feed's shape, and paths and refusals to the
+//! feed's names. Every answer carries a `requestId`, problems included.
+
+pub mod fields;
+pub mod views;
+pub mod wire;
+
+use axum::body::Body;
+use axum::extract::{Extension, Path, Request, State};
+use axum::http::{header, HeaderMap};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+
+use crate::api::http::auth::{Reader, Writer};
+use crate::api::http::body::{decode, refuse_nul, JsonBody};
+use crate::api::http::idempotency::{self, Request as Claimed};
+use crate::api::http::problem::{ApiError, ApiResult, FieldError, Problem, PROBLEM_JSON};
+use crate::api::AppState;
+use crate::app::{respond_with, Command, Respond};
+use crate::domain::idempotency::Answer;
+use crate::domain::records::{ListFilter, Record};
+use crate::domain::{FieldCode, Kind};
+use views::BankCustomerView;
+use wire::{CustomersRequest, RequestIdAnswer};
+
+/// Cardlytics takes at most this many customers a call.
+pub const MAX_BATCH: usize = 50;
+
+const ROUTE: &str = "/v2/data/customers";
+
+/// The request's name on this door, made when it arrives.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// Names each request, and puts the name into the problems of the shared plumbing (bad
+/// credentials, a body too large) that answer before a handler runs.
+async fn name_request(mut request: Request, next: Next) -> Response {
+    let id = uuid::Uuid::new_v4().to_string();
+    request.extensions_mut().insert(RequestId(id.clone()));
+    let response = next.run(request).await;
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
+    if !is_problem {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return ApiError::internal("a problem answer could not be read").into_response();
+    };
+    let mut document: serde_json::Value = match serde_json::from_slice(&bytes) {
+        Ok(document) => document,
+        Err(_) => return Response::from_parts(parts, Body::from(bytes)),
+    };
+    if let Some(members) = document.as_object_mut() {
+        members
+            .entry("requestId")
+            .or_insert(serde_json::Value::String(id));
+    }
+    let body = serde_json::to_vec(&document).unwrap_or_else(|_| bytes.to_vec());
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(body))
+}
+
+fn ok(request_id: &str) -> Answer {
+    let body = serde_json::to_vec(&RequestIdAnswer {
+        request_id: request_id.to_owned(),
+    })
+    .expect("an answer always serialises");
+    Answer {
+        status: 200,
+        content_type: "application/json".to_owned(),
+        body,
+        location: None,
+    }
+}
+
+fn respond(request_id: String) -> Respond {
+    respond_with(move |result, _events| match result {
+        Ok(_) => ok(&request_id),
+        Err(failure) => fields::problem(failure)
+            .with_request_id(&request_id)
+            .answer(),
+    })
+}
+
+/// The batch, decoded and within the door's bounds: 1 to 50 customers.
+fn batch(body: &JsonBody) -> ApiResult<CustomersRequest> {
+    let request: CustomersRequest = decode(&body.value)?;
+    match request.customers.len() {
+        0 => Err(ApiError::fields(vec![FieldError::new(
+            "customers",
+            FieldCode::Required,
+            "a batch has 1 to 50 customers",
+        )])),
+        n if n > MAX_BATCH => Err(ApiError::too_large(format!(
+            "a batch has at most {MAX_BATCH} customers; this one has {n}"
+        ))),
+        _ => Ok(request),
+    }
+}
+
+/// Store a batch of customers with their accounts and cards: validated whole, then written
+/// in one transaction, or not at all.
+#[utoipa::path(
+    post, path = "/v2/data/customers", tag = "bank",
+    request_body = CustomersRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key gets the first answer, its requestId included")),
+    responses(
+        (status = 200, description = "Stored", body = RequestIdAnswer),
+        (status = 400, description = "Malformed body", body = Problem),
+        (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 409, description = "A sourceCustomerId sent twice or stored already, or a sourceAccountId stored under other owners", body = Problem),
+        (status = 413, description = "More than 50 customers, or a body over the limit", body = Problem),
+        (status = 415, body = Problem),
+        (status = 422, description = "A rule is broken; errors name every bad field by its path in the batch", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn post_customers(
+    State(app): State<AppState>,
+    Writer(caller): Writer,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    headers: HeaderMap,
+    body: JsonBody,
+) -> ApiResult<Response> {
+    let claim = idempotency::claim(
+        &headers,
+        None,
+        Claimed {
+            method: "POST",
+            route: ROUTE,
+            object: None,
+            body: Some(&body.value),
+        },
+        app.limits.idempotency_key_chars,
+    )
+    .map_err(|problem| problem.with_request_id(&request_id))?;
+    let decoded = batch(&body).map_err(|problem| problem.with_request_id(&request_id));
+    let command = |request: CustomersRequest| {
+        Command::BankBatch(request.customers.into_iter().map(Into::into).collect())
+    };
+    let respond = respond(request_id.clone());
+    idempotency::write(&app, &caller, claim, decoded, command, respond)
+        .await
+        .map_err(|problem| problem.with_request_id(&request_id))
+}
+
+/// Read one customer back in the shape a batch sends it, with its accounts and cards.
+#[utoipa::path(
+    get, path = "/v2/data/customers/{sourceCustomerId}", tag = "bank",
+    params(("sourceCustomerId" = String, Path, description = "The customer's id at the bank")),
+    responses(
+        (status = 200, body = BankCustomerView),
+        (status = 401, body = Problem), (status = 404, body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_customer(
+    State(app): State<AppState>,
+    Reader(caller): Reader,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    Path(source_customer_id): Path<String>,
+) -> ApiResult<Json<BankCustomerView>> {
+    let named = |problem: ApiError| problem.with_request_id(&request_id);
+    refuse_nul("sourceCustomerId", &source_customer_id).map_err(named)?;
+    let by_external_id = ListFilter {
+        external_id: Some(source_customer_id.clone()),
+        limit: 1,
+        ..ListFilter::default()
+    };
+    let (customers, _) = app
+        .registry
+        .objects(&caller, Kind::Customer, by_external_id)
+        .await
+        .map_err(|e| named(e.into()))?;
+    let Some(Record::Customer(customer)) = customers.first() else {
+        return Err(named(ApiError::not_found(format!(
+            "no customer {source_customer_id:?}"
+        ))));
+    };
+    let owned = ListFilter {
+        customer: Some(customer.common.id.clone()),
+        limit: app.limits.page_size,
+        ..ListFilter::default()
+    };
+    let (accounts, _) = app
+        .registry
+        .objects(&caller, Kind::Account, owned)
+        .await
+        .map_err(|e| named(e.into()))?;
+    Ok(Json(BankCustomerView::new(request_id, customer, &accounts)))
+}
+
+/// The bank door's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(ROUTE, post(post_customers))
+        .route("/v2/data/customers/{source_customer_id}", get(get_customer))
+        .layer(middleware::from_fn(name_request))
+}

@@ -1,0 +1,79 @@
+//! Cards: an entity of their own, each in one account and held by one of its owners (by the
+//! holder's external id, as the bank names it). A card is known by its holder, iin and last
+//! four within its account; the unique index on them keeps a card sent again single.
+
+use super::bank::opt_timestamp;
+use super::{corrupt, Conn, Row, Statement};
+use crate::domain::bank::Card;
+use crate::store::Result;
+
+static INSERT: Statement = Statement::new(
+    "INSERT INTO cards (id, tenant_id, account_id, holder, iin, last4, card_type, status, \
+         network, opened_on, closed_on) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+     ON CONFLICT (account_id, holder, iin, last4) DO NOTHING",
+);
+
+macro_rules! cards_where {
+    ($account:literal) => {
+        concat!(
+            "SELECT account_id, id, holder, iin, last4, card_type, status, network, opened_on, \
+                 closed_on \
+             FROM cards WHERE account_id ",
+            $account,
+            " ORDER BY account_id, holder, iin, last4"
+        )
+    };
+}
+pub(crate) static OF_ACCOUNT: Statement = Statement::new(cards_where!("= $1"));
+pub(crate) static OF_PAGE: Statement = Statement::new(cards_where!("= ANY($1)"));
+
+/// A card row: its account, and the card.
+pub(crate) fn card(row: &dyn Row) -> Result<(String, Card)> {
+    let network = row
+        .opt_i32(7)?
+        .and_then(|n| u8::try_from(n).ok())
+        .ok_or_else(|| corrupt("a card without a network digit"))?;
+    Ok((
+        row.text(0)?,
+        Card {
+            id: row.text(1)?,
+            holder: row.text(2)?,
+            iin: row.text(3)?,
+            last4: row.text(4)?,
+            card_type: row.text(5)?,
+            status: row.text(6)?,
+            network,
+            opened_on: opt_timestamp(row, 8)?,
+            closed_on: opt_timestamp(row, 9)?,
+        },
+    ))
+}
+
+/// Adds the cards `account` lacks; how many it lacked. A card it has (same holder, iin and
+/// last four) is kept as stored.
+pub(crate) async fn add<C: Conn>(
+    conn: &C,
+    tenant: &str,
+    account: &str,
+    cards: &[Card],
+) -> Result<u64> {
+    let mut added = 0;
+    for card in cards {
+        let params = params![
+            &card.id,
+            tenant,
+            account,
+            &card.holder,
+            &card.iin,
+            &card.last4,
+            &card.card_type,
+            &card.status,
+            i32::from(card.network),
+            card.opened_on,
+            card.closed_on,
+        ];
+        added += conn.exec(&INSERT, params).await?;
+    }
+    Ok(added)
+}

@@ -1,0 +1,581 @@
+//! The bank-data door on both backends: batches of customers with accounts and cards, all
+//! or nothing, every problem at its path, joint accounts, pending links, and reading back
+//! through this door and through `/v1`.
+
+#[macro_use]
+mod common;
+
+use common::{errs, list, seed_examples, Backend, TestApp};
+use serde_json::{json, Value};
+
+const PATH: &str = "/v2/data/customers";
+
+fn seed() -> Value {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/seeds/bank-data-create-customers.txt"),
+    )
+    .expect("the bank seed beside the project");
+    seed_examples(&text).remove(0)
+}
+
+fn card(account: &str, holder: &str, last4: &str) -> Value {
+    json!({
+        "sourceAccountId": account, "sourceCustomerId": holder, "last4": last4, "iin": "123456",
+        "cardType": "CREDIT", "status": "OPEN", "networkIdentifier": "4",
+        "openDate": "2023-01-01T08:00:00Z", "closeDate": null
+    })
+}
+
+fn account(id: &str, owners: &[&str], cards: Vec<Value>) -> Value {
+    json!({
+        "sourceAccountId": id, "sourceCustomerIds": owners, "primarySourceCustomerId": owners[0],
+        "status": "OPEN", "type": "DDA", "sourcePortfolioId": "p1",
+        "accountOpenDate": "2018-05-12T20:30:00Z", "accountCloseDate": null, "cards": cards
+    })
+}
+
+/// A customer with one account of its own and one card.
+fn customer(id: &str) -> Value {
+    let account_id = format!("acc-{id}");
+    customer_with(
+        id,
+        vec![account(
+            &account_id,
+            &[id],
+            vec![card(&account_id, id, "1111")],
+        )],
+    )
+}
+
+fn customer_with(id: &str, accounts: Vec<Value>) -> Value {
+    json!({
+        "sourceCustomerId": id, "organizationId": "50004", "postalCode": "78753", "country": "US",
+        "customerCreationDate": "2017-01-01T08:00:00Z", "enrollmentStartDate": "2023-01-01T08:00:00Z",
+        "enrollmentEndDate": null, "enrollmentOptInStatus": "ACTIVE", "alertOptInStatus": ["ALL"],
+        "targetingIndicator": "TARGET", "accounts": accounts
+    })
+}
+
+fn batch(customers: Vec<Value>) -> Value {
+    json!({ "customers": customers })
+}
+
+async fn count(app: &TestApp, kind: &str) -> usize {
+    list(&app.admin, &format!("/v1/{kind}")).await.len()
+}
+
+fn assert_request_id(body: &Value) {
+    let id = body["requestId"].as_str().unwrap_or_default();
+    assert!(uuid::Uuid::parse_str(id).is_ok(), "no requestId in {body}");
+}
+
+async fn one(app: &TestApp, kind: &str, external_id: &str) -> Value {
+    let found = list(&app.admin, &format!("/v1/{kind}?externalId={external_id}")).await;
+    assert_eq!(found.len(), 1, "{kind} {external_id}: {found:?}");
+    found[0].clone()
+}
+
+async fn the_seed_example_works_unchanged_on_an_empty_tenant(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let reply = app.admin.post(PATH, &seed()).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_request_id(&reply.json());
+    let read = app
+        .admin
+        .get(&format!("{PATH}/afa2r21-25f9-4501-b9db-e78afa73c0e3"))
+        .await;
+    assert_eq!(read.status, 200, "{}", read.text);
+    let read = read.json();
+    assert_request_id(&read);
+    assert_eq!(read["organizationId"], "50004");
+    assert_eq!(read["country"], "US");
+    assert_eq!(read["alertOptInStatus"], json!(["ALL"]));
+    assert_eq!(
+        read["sourceParentCustomerId"],
+        "2e052a88-6ae1-4501-b9db-e78afa73c0e3"
+    );
+    let account = &read["accounts"][0];
+    assert_eq!(
+        account["sourceAccountId"],
+        "42c57311-25f9-4501-b9db-e78afa73c0e3"
+    );
+    assert_eq!(account["type"], "DDA");
+    assert_eq!(
+        account["primarySourceCustomerId"],
+        "afa2r21-25f9-4501-b9db-e78afa73c0e3"
+    );
+    let mut owners: Vec<_> = account["sourceCustomerIds"].as_array().unwrap().clone();
+    owners.sort_by_key(|o| o.as_str().unwrap().to_owned());
+    assert_eq!(
+        owners,
+        vec![
+            json!("2e052a88-6ae1-4b78-8d96-f3a037402567"),
+            json!("afa2r21-25f9-4501-b9db-e78afa73c0e3")
+        ]
+    );
+    let card = &account["cards"][0];
+    assert_eq!(
+        (&card["last4"], &card["iin"]),
+        (&json!("2345"), &json!("123456"))
+    );
+    assert_eq!(card["networkIdentifier"], "3");
+    // Through /v1: the parent and co-owner are awaited, with no refId yet.
+    let customer = one(&app, "customers", "afa2r21-25f9-4501-b9db-e78afa73c0e3").await;
+    assert_eq!(
+        customer["parent"],
+        json!({"refId": null, "externalId": "2e052a88-6ae1-4501-b9db-e78afa73c0e3"})
+    );
+    assert_eq!(customer["bankProfile"]["postalCode"], "78753");
+    let account = one(&app, "accounts", "42c57311-25f9-4501-b9db-e78afa73c0e3").await;
+    let owners = account["customers"].as_array().unwrap();
+    assert_eq!(owners.len(), 2, "{account}");
+    assert_eq!(owners[0]["primary"], true);
+    assert_eq!(owners[0]["refId"], customer["id"]);
+    assert_eq!(
+        owners[1],
+        json!({"refId": null, "externalId": "2e052a88-6ae1-4b78-8d96-f3a037402567", "primary": false})
+    );
+    assert_eq!(account["bankAccount"]["status"], "OPEN");
+    assert_eq!(account["cards"][0]["last4"], "2345");
+    // Only what was sent was made: one customer, one account.
+    assert_eq!(count(&app, "customers").await, 1);
+    assert_eq!(count(&app, "accounts").await, 1);
+}
+
+async fn fifty_customers_are_a_batch_and_fifty_one_are_too_many(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fifty: Vec<Value> = (0..50).map(|i| customer(&format!("c{i}"))).collect();
+    let reply = app.admin.post(PATH, &batch(fifty)).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(count(&app, "customers").await, 50);
+    let fifty_one: Vec<Value> = (0..51).map(|i| customer(&format!("d{i}"))).collect();
+    let reply = app.admin.post(PATH, &batch(fifty_one)).await;
+    let body = reply.problem(413, "PAYLOAD_TOO_LARGE");
+    assert_request_id(&body);
+    let none = app.admin.post(PATH, &batch(vec![])).await;
+    let body = none.problem(422, "VALIDATION_FAILED");
+    assert_request_id(&body);
+    assert_eq!(count(&app, "customers").await, 50);
+}
+
+async fn one_bad_item_writes_nothing_and_names_its_path(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut bad = customer("c3");
+    bad["accounts"][0]["cards"][0]["last4"] = json!("12a4");
+    let reply = app
+        .admin
+        .post(PATH, &batch(vec![customer("c1"), customer("c2"), bad]))
+        .await;
+    let body = reply.problem(422, "VALIDATION_FAILED");
+    assert_request_id(&body);
+    assert_eq!(
+        reply.field_errors(),
+        errs(&[("customers[2].accounts[0].cards[0].last4", "INVALID_FORMAT")])
+    );
+    assert_eq!(count(&app, "customers").await, 0);
+    assert_eq!(count(&app, "accounts").await, 0);
+}
+
+async fn every_rule_is_reported_at_once_by_its_path(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut c = customer("c1");
+    c["country"] = json!("XX");
+    c["postalCode"] = json!(null);
+    c["enrollmentEndDate"] = json!("2022-01-01T08:00:00Z");
+    c["enrollmentOptInStatus"] = json!("MAYBE");
+    c["alertOptInStatus"] = json!(["ALL", "SOME"]);
+    c["customerCreationDate"] = json!("yesterday");
+    let a = &mut c["accounts"][0];
+    a["primarySourceCustomerId"] = json!("someone-else");
+    a["type"] = json!("XYZ");
+    a["accountCloseDate"] = json!("2010-01-01T00:00:00Z");
+    let k = &mut a["cards"][0];
+    k["sourceAccountId"] = json!("another");
+    k["sourceCustomerId"] = json!("another");
+    k["iin"] = json!("12345");
+    k["networkIdentifier"] = json!("12");
+    k["closeDate"] = json!("2024-01-01T08:00:00Z");
+    let reply = app.admin.post(PATH, &batch(vec![c])).await;
+    reply.problem(422, "VALIDATION_FAILED");
+    let mut found = reply.field_errors();
+    found.sort();
+    let mut expected = errs(&[
+        ("customers[0].postalCode", "REQUIRED"),
+        ("customers[0].country", "INVALID_FORMAT"),
+        ("customers[0].customerCreationDate", "INVALID_FORMAT"),
+        ("customers[0].enrollmentEndDate", "NOT_ALLOWED"),
+        ("customers[0].enrollmentOptInStatus", "NOT_CONFIGURED"),
+        ("customers[0].alertOptInStatus[1]", "NOT_CONFIGURED"),
+        (
+            "customers[0].accounts[0].primarySourceCustomerId",
+            "NOT_ALLOWED",
+        ),
+        ("customers[0].accounts[0].type", "NOT_CONFIGURED"),
+        ("customers[0].accounts[0].accountCloseDate", "NOT_ALLOWED"),
+        (
+            "customers[0].accounts[0].cards[0].sourceAccountId",
+            "NOT_ALLOWED",
+        ),
+        (
+            "customers[0].accounts[0].cards[0].sourceCustomerId",
+            "NOT_ALLOWED",
+        ),
+        ("customers[0].accounts[0].cards[0].iin", "INVALID_FORMAT"),
+        (
+            "customers[0].accounts[0].cards[0].networkIdentifier",
+            "INVALID_FORMAT",
+        ),
+        ("customers[0].accounts[0].cards[0].status", "NOT_ALLOWED"),
+    ]);
+    expected.sort();
+    assert_eq!(found, expected);
+    assert_eq!(count(&app, "customers").await, 0);
+}
+
+async fn required_fields_are_named(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let reply = app.admin.post(PATH, &batch(vec![json!({})])).await;
+    reply.problem(422, "VALIDATION_FAILED");
+    let mut found = reply.field_errors();
+    found.sort();
+    let mut expected = errs(&[
+        ("customers[0].sourceCustomerId", "REQUIRED"),
+        ("customers[0].organizationId", "REQUIRED"),
+        ("customers[0].postalCode", "REQUIRED"),
+        ("customers[0].country", "REQUIRED"),
+        ("customers[0].customerCreationDate", "REQUIRED"),
+        ("customers[0].enrollmentStartDate", "REQUIRED"),
+        ("customers[0].enrollmentOptInStatus", "REQUIRED"),
+        ("customers[0].alertOptInStatus", "REQUIRED"),
+        ("customers[0].targetingIndicator", "REQUIRED"),
+        ("customers[0].accounts", "REQUIRED"),
+    ]);
+    expected.sort();
+    assert_eq!(found, expected);
+}
+
+async fn a_repeated_customer_is_a_conflict_at_its_path_after_the_rules(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let twice = batch(vec![customer("c1"), customer("c1")]);
+    let reply = app.admin.post(PATH, &twice).await;
+    reply.problem(409, "CONFLICT");
+    assert_eq!(
+        reply.field_errors(),
+        errs(&[("customers[1].sourceCustomerId", "DUPLICATE")])
+    );
+    // Rules first: the same batch with a broken rule answers for the rule.
+    let mut broken = customer("c1");
+    broken["country"] = json!("XX");
+    let reply = app
+        .admin
+        .post(PATH, &batch(vec![customer("c1"), broken]))
+        .await;
+    reply.problem(422, "VALIDATION_FAILED");
+    assert_eq!(
+        reply.field_errors(),
+        errs(&[("customers[1].country", "INVALID_FORMAT")])
+    );
+    // Against what is stored.
+    assert_eq!(
+        app.admin
+            .post(PATH, &batch(vec![customer("c1")]))
+            .await
+            .status,
+        200
+    );
+    let again = app
+        .admin
+        .post(PATH, &batch(vec![customer("c2"), customer("c1")]))
+        .await;
+    again.problem(409, "CONFLICT");
+    assert_eq!(
+        again.field_errors(),
+        errs(&[("customers[1].sourceCustomerId", "DUPLICATE")])
+    );
+    assert_eq!(count(&app, "customers").await, 1);
+}
+
+async fn a_joint_account_nested_under_each_owner_is_one_account(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let joint = |holder: &str, last4: &str| {
+        account("joint", &["a", "b"], vec![card("joint", holder, last4)])
+    };
+    let reply = app
+        .admin
+        .post(
+            PATH,
+            &batch(vec![
+                customer_with("a", vec![joint("a", "1111")]),
+                customer_with("b", vec![joint("b", "2222")]),
+            ]),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(count(&app, "accounts").await, 1);
+    let account = one(&app, "accounts", "joint").await;
+    let owners: Vec<_> = account["customers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["externalId"].clone(),
+                o["primary"].clone(),
+                o["refId"].is_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        owners,
+        vec![
+            (json!("a"), json!(true), true),
+            (json!("b"), json!(false), true)
+        ]
+    );
+    let mut cards: Vec<_> = account["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["last4"].as_str().unwrap().to_owned())
+        .collect();
+    cards.sort();
+    assert_eq!(cards, ["1111", "2222"]);
+    // Copies that disagree are refused.
+    let mut other = joint("d", "3333");
+    other["sourceAccountId"] = json!("joint2");
+    other["sourceCustomerIds"] = json!(["c", "d"]);
+    other["primarySourceCustomerId"] = json!("c");
+    other["cards"][0]["sourceAccountId"] = json!("joint2");
+    let mut differing = other.clone();
+    differing["status"] = json!("FRAUD");
+    differing["cards"][0]["sourceCustomerId"] = json!("c");
+    let reply = app
+        .admin
+        .post(
+            PATH,
+            &batch(vec![
+                customer_with("c", vec![differing]),
+                customer_with("d", vec![other]),
+            ]),
+        )
+        .await;
+    reply.problem(422, "VALIDATION_FAILED");
+    assert_eq!(
+        reply.field_errors(),
+        errs(&[("customers[1].accounts[0]", "NOT_ALLOWED")])
+    );
+}
+
+async fn a_parent_and_a_co_owner_sent_later_are_linked_when_they_arrive(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    assert_eq!(app.admin.post(PATH, &seed()).await.status, 200);
+    let parent = customer("2e052a88-6ae1-4501-b9db-e78afa73c0e3");
+    let co_owner = customer("2e052a88-6ae1-4b78-8d96-f3a037402567");
+    let reply = app.admin.post(PATH, &batch(vec![parent, co_owner])).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let child = one(&app, "customers", "afa2r21-25f9-4501-b9db-e78afa73c0e3").await;
+    let parent = one(&app, "customers", "2e052a88-6ae1-4501-b9db-e78afa73c0e3").await;
+    assert_eq!(child["parent"]["refId"], parent["id"]);
+    let account = one(&app, "accounts", "42c57311-25f9-4501-b9db-e78afa73c0e3").await;
+    let co_owner = one(&app, "customers", "2e052a88-6ae1-4b78-8d96-f3a037402567").await;
+    let owners = account["customers"].as_array().unwrap();
+    assert!(
+        owners
+            .iter()
+            .any(|o| o["refId"] == co_owner["id"] && o["primary"] == false),
+        "{account}"
+    );
+    assert!(owners.iter().all(|o| o["refId"].is_string()), "{account}");
+    // A parent later in the same batch is linked too.
+    let mut child = customer("kid");
+    child["sourceParentCustomerId"] = json!("mum");
+    let reply = app
+        .admin
+        .post(PATH, &batch(vec![child, customer("mum")]))
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let kid = one(&app, "customers", "kid").await;
+    let mum = one(&app, "customers", "mum").await;
+    assert_eq!(kid["parent"]["refId"], mum["id"]);
+}
+
+async fn parent_links_may_not_go_round(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut a = customer("a");
+    a["sourceParentCustomerId"] = json!("b");
+    let mut b = customer("b");
+    b["sourceParentCustomerId"] = json!("a");
+    let mut c = customer("c");
+    c["sourceParentCustomerId"] = json!("c");
+    let reply = app.admin.post(PATH, &batch(vec![a, b, c])).await;
+    reply.problem(422, "VALIDATION_FAILED");
+    let mut found = reply.field_errors();
+    found.sort();
+    assert_eq!(
+        found,
+        errs(&[
+            ("customers[0].sourceParentCustomerId", "NOT_ALLOWED"),
+            ("customers[1].sourceParentCustomerId", "NOT_ALLOWED"),
+            ("customers[2].sourceParentCustomerId", "NOT_ALLOWED"),
+        ])
+    );
+}
+
+async fn a_stored_account_under_other_owners_is_a_conflict(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let shared = |owner: &str| account("x", &[owner], vec![card("x", owner, "1111")]);
+    assert_eq!(
+        app.admin
+            .post(PATH, &batch(vec![customer_with("a", vec![shared("a")])]))
+            .await
+            .status,
+        200
+    );
+    let reply = app
+        .admin
+        .post(PATH, &batch(vec![customer_with("c", vec![shared("c")])]))
+        .await;
+    reply.problem(409, "CONFLICT");
+    assert_eq!(
+        reply.field_errors(),
+        errs(&[("customers[0].accounts[0].sourceAccountId", "DUPLICATE")])
+    );
+    assert_eq!(count(&app, "customers").await, 1);
+}
+
+async fn the_primary_owner_must_be_in_the_batch_or_stored(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut c = customer_with("a", vec![account("x", &["nobody", "a"], vec![])]);
+    c["accounts"][0]["primarySourceCustomerId"] = json!("nobody");
+    let reply = app.admin.post(PATH, &batch(vec![c])).await;
+    reply.problem(422, "VALIDATION_FAILED");
+    assert_eq!(
+        reply.field_errors(),
+        errs(&[(
+            "customers[0].accounts[0].primarySourceCustomerId",
+            "NOT_FOUND"
+        )])
+    );
+    assert_eq!(count(&app, "customers").await, 0);
+}
+
+async fn a_retried_batch_gets_its_first_answer(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let key = [("idempotency-key", "feed-2026-12-01")];
+    let first = app
+        .admin
+        .post_with(PATH, &key, &batch(vec![customer("c1")]))
+        .await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    let retry = app
+        .admin
+        .post_with(PATH, &key, &batch(vec![customer("c1")]))
+        .await;
+    assert_eq!(retry.status, 200, "{}", retry.text);
+    assert_eq!(retry.header("idempotent-replayed"), Some("true"));
+    assert_eq!(retry.json()["requestId"], first.json()["requestId"]);
+    let other = app
+        .admin
+        .post_with(PATH, &key, &batch(vec![customer("c2")]))
+        .await;
+    let body = other.problem(422, "IDEMPOTENCY_KEY_REUSED");
+    assert_request_id(&body);
+    assert_eq!(count(&app, "customers").await, 1);
+}
+
+async fn readers_may_not_post_and_every_answer_names_the_request(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let reader = app.admin.with_key(&app.make_key("reader", "default"));
+    let reply = reader.post(PATH, &batch(vec![customer("c1")])).await;
+    assert_request_id(&reply.problem(403, "FORBIDDEN"));
+    let anonymous = app.admin.with_key("");
+    let reply = anonymous.post(PATH, &batch(vec![customer("c1")])).await;
+    assert_request_id(&reply.problem(401, "UNAUTHORIZED"));
+    let reply = app.admin.post(PATH, &json!({"customers": "many"})).await;
+    assert_request_id(&reply.problem(400, "MALFORMED_REQUEST"));
+    let reply = app.admin.get(&format!("{PATH}/nobody")).await;
+    assert_request_id(&reply.problem(404, "NOT_FOUND"));
+    assert_eq!(count(&app, "customers").await, 0);
+}
+
+async fn a_batch_is_in_the_change_feed(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut numeric = customer("c2");
+    numeric["accounts"][0]["cards"][0]["networkIdentifier"] = json!(5);
+    let reply = app
+        .admin
+        .post(PATH, &batch(vec![customer("c1"), numeric]))
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let feed = app.admin.get("/v1/events?limit=100").await.json();
+    let types: Vec<_> = feed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "customer.created",
+            "customer.created",
+            "account.created",
+            "account.created"
+        ]
+    );
+    let account = one(&app, "accounts", "acc-c2").await;
+    assert_eq!(account["cards"][0]["networkIdentifier"], "5");
+}
+
+async fn a_card_number_is_refused_wherever_it_hides(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let pan = "4111 1111 1111 1111";
+    let mut hidden = customer("c1");
+    hidden["organizationId"] = json!(format!("org {pan}"));
+    let reply = app.admin.post(PATH, &batch(vec![hidden])).await;
+    reply.problem(422, "VALIDATION_FAILED");
+    assert_eq!(
+        reply.field_errors(),
+        errs(&[("customers[0].organizationId", "NOT_ALLOWED")])
+    );
+    assert!(!reply.text.contains("4111"), "{}", reply.text);
+    let mut named = common::customer_body("n1");
+    named["customName"] = json!("4111111111111111");
+    let reply = app.admin.post("/v1/customers", &named).await;
+    reply.problem(422, "VALIDATION_FAILED");
+    assert_eq!(reply.field_errors(), errs(&[("customName", "NOT_ALLOWED")]));
+    assert!(!reply.text.contains("4111"), "{}", reply.text);
+    let mut attributed = common::customer_body("n2");
+    attributed["customAttributes"] = json!({"card": pan});
+    let reply = app.admin.post("/v1/customers", &attributed).await;
+    reply.problem(422, "VALIDATION_FAILED");
+    assert_eq!(
+        reply.field_errors(),
+        errs(&[("customAttributes.card", "NOT_ALLOWED")])
+    );
+    assert!(!reply.text.contains("4111"), "{}", reply.text);
+    assert_eq!(count(&app, "customers").await, 0);
+    // A phone-like MSISDN of the same length that is no card number is fine elsewhere.
+    let mut plain = common::customer_body("n3");
+    plain["customName"] = json!("order 4111111111111112");
+    assert_eq!(app.admin.post("/v1/customers", &plain).await.status, 201);
+}
+
+both_backends!(
+    a_card_number_is_refused_wherever_it_hides,
+    the_seed_example_works_unchanged_on_an_empty_tenant,
+    fifty_customers_are_a_batch_and_fifty_one_are_too_many,
+    one_bad_item_writes_nothing_and_names_its_path,
+    every_rule_is_reported_at_once_by_its_path,
+    required_fields_are_named,
+    a_repeated_customer_is_a_conflict_at_its_path_after_the_rules,
+    a_joint_account_nested_under_each_owner_is_one_account,
+    a_parent_and_a_co_owner_sent_later_are_linked_when_they_arrive,
+    parent_links_may_not_go_round,
+    a_stored_account_under_other_owners_is_a_conflict,
+    the_primary_owner_must_be_in_the_batch_or_stored,
+    a_retried_batch_gets_its_first_answer,
+    readers_may_not_post_and_every_answer_names_the_request,
+    a_batch_is_in_the_change_feed,
+);
