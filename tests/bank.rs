@@ -578,4 +578,317 @@ both_backends!(
     a_retried_batch_gets_its_first_answer,
     readers_may_not_post_and_every_answer_names_the_request,
     a_batch_is_in_the_change_feed,
+    a_put_adds_an_account_and_keeps_the_old_one,
+    a_put_changes_bank_fields_and_card_statuses,
+    a_put_of_an_unknown_customer_writes_nothing,
+    a_retried_put_gets_its_first_answer,
+    a_parent_cycle_through_stored_customers_is_refused,
 );
+
+async fn put(app: &TestApp, key: Option<&str>, body: &Value) -> common::Reply {
+    let mut headers = vec![("content-type", "application/json")];
+    if let Some(key) = key {
+        headers.push(("idempotency-key", key));
+    }
+    let body = Some(body.to_string().into_bytes());
+    app.admin
+        .send(reqwest::Method::PUT, PATH, &headers, body)
+        .await
+}
+
+async fn event_types(app: &TestApp) -> Vec<String> {
+    let feed = app.admin.get("/v1/events?limit=100").await.json();
+    feed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn read(app: &TestApp, source_customer_id: &str) -> Value {
+    let reply = app.admin.get(&format!("{PATH}/{source_customer_id}")).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    reply.json()
+}
+
+async fn a_put_adds_an_account_and_keeps_the_old_one(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    assert_eq!(
+        app.admin
+            .post(PATH, &batch(vec![customer("c1")]))
+            .await
+            .status,
+        200
+    );
+    let added = account("acc-new", &["c1"], vec![card("acc-new", "c1", "2222")]);
+    let reply = put(&app, None, &batch(vec![customer_with("c1", vec![added])])).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_request_id(&reply.json());
+    let read = read(&app, "c1").await;
+    let mut accounts: Vec<_> = read["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["sourceAccountId"].as_str().unwrap().to_owned())
+        .collect();
+    accounts.sort();
+    assert_eq!(accounts, ["acc-c1", "acc-new"]);
+    let kept = one(&app, "accounts", "acc-c1").await;
+    assert_eq!(kept["cards"][0]["last4"], "1111");
+    let new = one(&app, "accounts", "acc-new").await;
+    assert_eq!(new["cards"][0]["last4"], "2222");
+    assert_eq!(count(&app, "customers").await, 1);
+    assert_eq!(
+        event_types(&app).await,
+        [
+            "customer.created",
+            "account.created",
+            "customer.updated",
+            "account.created"
+        ]
+    );
+}
+
+async fn a_put_changes_bank_fields_and_card_statuses(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut first = customer("c1");
+    first["accounts"][0]["cards"]
+        .as_array_mut()
+        .unwrap()
+        .push(card("acc-c1", "c1", "3333"));
+    assert_eq!(app.admin.post(PATH, &batch(vec![first])).await.status, 200);
+    let mut changed = customer("c1");
+    changed["postalCode"] = json!("10001");
+    changed["sourceParentCustomerId"] = json!("mum");
+    changed["accounts"][0]["status"] = json!("CLOSED");
+    changed["accounts"][0]["accountCloseDate"] = json!("2024-02-01T00:00:00Z");
+    let sent_card = &mut changed["accounts"][0]["cards"][0];
+    sent_card["status"] = json!("CLOSED");
+    sent_card["closeDate"] = json!("2024-02-01T00:00:00Z");
+    let reply = put(&app, None, &batch(vec![changed])).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let read = read(&app, "c1").await;
+    assert_eq!(read["postalCode"], "10001");
+    assert_eq!(read["sourceParentCustomerId"], "mum");
+    let account = &read["accounts"][0];
+    assert_eq!(account["status"], "CLOSED");
+    let cards = account["cards"].as_array().unwrap();
+    assert_eq!(cards.len(), 2, "a card not sent is kept: {account}");
+    let status =
+        |last4: &str| cards.iter().find(|c| c["last4"] == last4).unwrap()["status"].clone();
+    assert_eq!(
+        (status("1111"), status("3333")),
+        (json!("CLOSED"), json!("OPEN"))
+    );
+    // The same through /v1, and the awaited parent is shown as one.
+    let stored = one(&app, "customers", "c1").await;
+    assert_eq!(stored["bankProfile"]["postalCode"], "10001");
+    assert_eq!(
+        stored["parent"],
+        json!({"refId": null, "externalId": "mum"})
+    );
+    let account = one(&app, "accounts", "acc-c1").await;
+    assert_eq!(account["bankAccount"]["status"], "CLOSED");
+    assert!(
+        account["bankAccount"]["accountCloseDate"].is_string(),
+        "{account}"
+    );
+    let card = account["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["last4"] == "1111")
+        .unwrap()
+        .clone();
+    assert_eq!(card["status"], "CLOSED");
+    assert_eq!(
+        event_types(&app).await,
+        [
+            "customer.created",
+            "account.created",
+            "customer.updated",
+            "account.updated"
+        ]
+    );
+    // The parent arrives and is linked; a PUT without a parent then unlinks it.
+    assert_eq!(
+        app.admin
+            .post(PATH, &batch(vec![customer("mum")]))
+            .await
+            .status,
+        200
+    );
+    let mum = one(&app, "customers", "mum").await;
+    assert_eq!(
+        one(&app, "customers", "c1").await["parent"]["refId"],
+        mum["id"]
+    );
+    assert_eq!(
+        put(&app, None, &batch(vec![customer("c1")])).await.status,
+        200
+    );
+    assert!(one(&app, "customers", "c1").await["parent"].is_null());
+}
+
+async fn a_put_of_an_unknown_customer_writes_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    assert_eq!(
+        app.admin
+            .post(PATH, &batch(vec![customer("c1")]))
+            .await
+            .status,
+        200
+    );
+    let mut changed = customer("c1");
+    changed["postalCode"] = json!("10001");
+    let reply = put(&app, None, &batch(vec![changed, customer("ghost")])).await;
+    let body = reply.problem(422, "VALIDATION_FAILED");
+    assert_request_id(&body);
+    assert_eq!(
+        reply.field_errors(),
+        errs(&[("customers[1].sourceCustomerId", "NOT_FOUND")])
+    );
+    assert_eq!(read(&app, "c1").await["postalCode"], "78753");
+    assert_eq!(count(&app, "customers").await, 1);
+    assert_eq!(count(&app, "accounts").await, 1);
+    assert_eq!(event_types(&app).await.len(), 2);
+    // The rules are the POST's, checked first.
+    let mut bad = customer("ghost");
+    bad["country"] = json!("XX");
+    let reply = put(&app, None, &batch(vec![bad])).await;
+    reply.problem(422, "VALIDATION_FAILED");
+    assert_eq!(
+        reply.field_errors(),
+        errs(&[("customers[0].country", "INVALID_FORMAT")])
+    );
+    // A stored account under owners the copy does not name stays another's.
+    let theirs = account("acc-c1", &["c2"], vec![]);
+    assert_eq!(
+        app.admin
+            .post(PATH, &batch(vec![customer("c2")]))
+            .await
+            .status,
+        200
+    );
+    let reply = put(&app, None, &batch(vec![customer_with("c2", vec![theirs])])).await;
+    reply.problem(409, "CONFLICT");
+    assert_eq!(
+        reply.field_errors(),
+        errs(&[("customers[0].accounts[0].sourceAccountId", "DUPLICATE")])
+    );
+}
+
+async fn a_retried_put_gets_its_first_answer(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    assert_eq!(
+        app.admin
+            .post(PATH, &batch(vec![customer("c1")]))
+            .await
+            .status,
+        200
+    );
+    let key = Some("feed-put-1");
+    let mut changed = customer("c1");
+    changed["postalCode"] = json!("10001");
+    let first = put(&app, key, &batch(vec![changed.clone()])).await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    let retry = put(&app, key, &batch(vec![changed])).await;
+    assert_eq!(retry.status, 200, "{}", retry.text);
+    assert_eq!(retry.header("idempotent-replayed"), Some("true"));
+    assert_eq!(retry.json()["requestId"], first.json()["requestId"]);
+    assert_request_id(
+        &put(&app, key, &batch(vec![customer("c1")]))
+            .await
+            .problem(422, "IDEMPOTENCY_KEY_REUSED"),
+    );
+    assert_eq!(event_types(&app).await.len(), 4, "the retry wrote nothing");
+    let reader = app.admin.with_key(&app.make_key("reader", "default"));
+    let reply = reader
+        .send(
+            reqwest::Method::PUT,
+            PATH,
+            &[("content-type", "application/json")],
+            Some(batch(vec![customer("c1")]).to_string().into_bytes()),
+        )
+        .await;
+    assert_request_id(&reply.problem(403, "FORBIDDEN"));
+    let many: Vec<Value> = (0..51).map(|i| customer(&format!("c{i}"))).collect();
+    put(&app, None, &batch(many))
+        .await
+        .problem(413, "PAYLOAD_TOO_LARGE");
+    put(&app, None, &batch(vec![]))
+        .await
+        .problem(422, "VALIDATION_FAILED");
+}
+
+async fn a_parent_cycle_through_stored_customers_is_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // p awaits a as its parent; a then names p: a circle of two.
+    let mut p = customer("p");
+    p["sourceParentCustomerId"] = json!("a");
+    assert_eq!(app.admin.post(PATH, &batch(vec![p])).await.status, 200);
+    let mut a = customer("a");
+    a["sourceParentCustomerId"] = json!("p");
+    let reply = app
+        .admin
+        .post(PATH, &batch(vec![customer("other"), a.clone()]))
+        .await;
+    assert_request_id(&reply.problem(422, "VALIDATION_FAILED"));
+    assert_eq!(
+        reply.field_errors(),
+        errs(&[("customers[1].sourceParentCustomerId", "NOT_ALLOWED")])
+    );
+    assert_eq!(count(&app, "customers").await, 1, "nothing written");
+    // Through a stored ancestor: g awaits a, q's parent is g, and a names q.
+    let mut g = customer("g");
+    g["sourceParentCustomerId"] = json!("b");
+    let mut q = customer("q");
+    q["sourceParentCustomerId"] = json!("g");
+    assert_eq!(app.admin.post(PATH, &batch(vec![g, q])).await.status, 200);
+    let mut b = customer("b");
+    b["sourceParentCustomerId"] = json!("q");
+    let reply = app.admin.post(PATH, &batch(vec![b])).await;
+    reply.problem(422, "VALIDATION_FAILED");
+    assert_eq!(
+        reply.field_errors(),
+        errs(&[("customers[0].sourceParentCustomerId", "NOT_ALLOWED")])
+    );
+    assert_eq!(count(&app, "customers").await, 3);
+    // An update that would make a stored customer its own grandparent.
+    let reply = put(
+        &app,
+        None,
+        &batch(vec![{
+            let mut g = customer("g");
+            g["sourceParentCustomerId"] = json!("q");
+            g
+        }]),
+    )
+    .await;
+    reply.problem(422, "VALIDATION_FAILED");
+    assert_eq!(
+        reply.field_errors(),
+        errs(&[("customers[0].sourceParentCustomerId", "NOT_ALLOWED")])
+    );
+    assert_eq!(
+        one(&app, "customers", "g").await["parent"],
+        json!({"refId": null, "externalId": "b"})
+    );
+    // On the native door: a customer whose parent awaits it.
+    let mut native = common::customer_body("a");
+    native["parent"] = json!({"externalId": "p"});
+    let reply = app.admin.post("/v1/customers", &native).await;
+    reply.problem(422, "VALIDATION_FAILED");
+    assert_eq!(reply.field_errors(), errs(&[("parent", "NOT_ALLOWED")]));
+    assert_eq!(count(&app, "customers").await, 3);
+    // A parent that closes no circle is fine.
+    a["sourceParentCustomerId"] = json!("q");
+    assert_eq!(app.admin.post(PATH, &batch(vec![a])).await.status, 200);
+    let p = one(&app, "customers", "p").await;
+    assert_eq!(
+        p["parent"]["refId"],
+        one(&app, "customers", "a").await["id"]
+    );
+    assert_eq!(count(&app, "customers").await, 4);
+}

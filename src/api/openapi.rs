@@ -1,13 +1,15 @@
 //! The OpenAPI document of every door, generated from the handlers' annotations.
 
 use axum::Json;
+use serde_json::Value;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::bank;
+use super::http::problem::PROBLEM_JSON;
 use super::http::{ops, problem};
 use super::native::{
-    accounts, catalog, customers, events, history, lifecycle, objects, subscribers,
+    self, accounts, catalog, customers, events, history, lifecycle, objects, subscribers,
 };
 use crate::domain;
 
@@ -42,10 +44,10 @@ impl Modify for BearerAuth {
         lifecycle::change_state, lifecycle::patch, history::states, history::segments,
         events::feed,
         catalog::get, catalog::put,
-        bank::post_customers, bank::get_customer,
+        bank::post_customers, bank::put_customers, bank::get_customer,
         ops::healthz, ops::readyz, ops::metrics,
     ),
-    components(schemas(problem::Problem, problem::FieldError, domain::FieldCode)),
+    components(schemas(problem::Problem, problem::FieldError, domain::FieldCode, native::KindPath)),
     modifiers(&BearerAuth),
     tags(
         (name = "customers", description = "The native (OCS.io) door: customers"),
@@ -60,7 +62,74 @@ impl Modify for BearerAuth {
 )]
 pub struct ApiDoc;
 
+/// The document as served: the generated one, with what the annotations cannot say put
+/// right in one place. Every error answer of `/v1` and `/v2` is a problem document, and the
+/// custom attributes map is named for what it is rather than for the Rust type behind it.
+pub fn document() -> Value {
+    let mut document = serde_json::to_value(ApiDoc::openapi()).expect("the document serialises");
+    problems_are_problem_json(&mut document);
+    rename_schema(&mut document, "BTreeMap", "Attributes");
+    document
+}
+
+fn problems_are_problem_json(document: &mut Value) {
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for operation in paths.values_mut().filter_map(Value::as_object_mut) {
+        for responses in operation
+            .values_mut()
+            .filter_map(|op| op.get_mut("responses"))
+            .filter_map(Value::as_object_mut)
+        {
+            for (status, response) in responses.iter_mut() {
+                if !status.starts_with('4') && !status.starts_with('5') {
+                    continue;
+                }
+                let Some(content) = response.get_mut("content").and_then(Value::as_object_mut)
+                else {
+                    continue;
+                };
+                if let Some(json) = content.remove("application/json") {
+                    content.insert(PROBLEM_JSON.to_owned(), json);
+                }
+            }
+        }
+    }
+}
+
+fn rename_schema(document: &mut Value, from: &str, to: &str) {
+    if let Some(schemas) = document
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        if let Some(schema) = schemas.remove(from) {
+            schemas.insert(to.to_owned(), schema);
+        }
+    }
+    let (old, new) = (
+        format!("#/components/schemas/{from}"),
+        format!("#/components/schemas/{to}"),
+    );
+    fn walk(value: &mut Value, old: &str, new: &str) {
+        match value {
+            Value::Object(members) => {
+                for (name, member) in members.iter_mut() {
+                    if name == "$ref" && member.as_str() == Some(old) {
+                        *member = Value::String(new.to_owned());
+                    } else {
+                        walk(member, old, new);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|item| walk(item, old, new)),
+            _ => {}
+        }
+    }
+    walk(document, &old, &new);
+}
+
 /// `GET /openapi.json`.
-pub async fn serve() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+pub async fn serve() -> Json<Value> {
+    Json(document())
 }

@@ -2,8 +2,8 @@
 
 use super::{events, AppError, AppResult, Caller, Registry};
 use crate::domain::auth::Role;
-use crate::domain::bank::{plan_batch as plan_bank_batch, BankCustomerSpec};
-use crate::domain::catalog::Catalog;
+use crate::domain::bank::{plan_batch as plan_bank_batch, plan_update, BankCustomerSpec, BankPlan};
+use crate::domain::catalog::{Catalog, CatalogRules};
 use crate::domain::entity::StateSpec;
 use crate::domain::errors::FieldErrors;
 use crate::domain::events::NewEvent;
@@ -13,7 +13,7 @@ use crate::domain::object::{plan_batch, ObjectSpec};
 use crate::domain::outcome::Written;
 use crate::domain::refusal::Refusal;
 use crate::domain::time::Timestamp;
-use crate::domain::{FieldPath, Kind};
+use crate::domain::{FieldPath, Kind, Limits};
 use crate::store::{Executed, Render, Rendered, Write, WriteCtx};
 
 /// A change a door asks for, in the model's terms.
@@ -39,6 +39,8 @@ pub enum Command {
     PutCatalog(Catalog),
     /// A bank feed's batch of customers with their accounts and cards, all or none.
     BankBatch(Vec<BankCustomerSpec>),
+    /// The same, for customers that are stored: a full payload for each, all or none.
+    BankUpdate(Vec<BankCustomerSpec>),
     /// The door refused the request before it could be read (a body of the wrong shape,
     /// say); this answer is kept with the claim, so its retries get it too.
     Refuse(Answer),
@@ -174,15 +176,10 @@ impl Registry {
                 });
             }
             Command::BankBatch(specs) => {
-                let (_, catalog) = self.catalog_rules(tenant).await?;
-                return Ok(match plan_bank_batch(specs, &catalog, limits, at) {
-                    Err(errors) => Planned::Invalid(errors),
-                    Ok(plan) => Planned::Write {
-                        write: Write::Create(plan.objects),
-                        catalog: None,
-                        items: plan.paths,
-                    },
-                });
+                return self.plan_bank(tenant, specs, plan_bank_batch, at).await;
+            }
+            Command::BankUpdate(specs) => {
+                return self.plan_bank(tenant, specs, plan_update, at).await;
             }
             Command::Batch(specs) => {
                 let (_, catalog) = self.catalog_rules(tenant).await?;
@@ -214,7 +211,8 @@ impl Registry {
                     Command::Refuse(_)
                     | Command::PutCatalog(_)
                     | Command::Batch(_)
-                    | Command::BankBatch(_) => unreachable!("planned above"),
+                    | Command::BankBatch(_)
+                    | Command::BankUpdate(_) => unreachable!("planned above"),
                 }
             }
         };
@@ -225,6 +223,30 @@ impl Registry {
                 items: Vec::new(),
             },
             Err(errors) => Planned::Invalid(errors),
+        })
+    }
+
+    /// A bank batch, planned by `plan` (of new customers, or of stored ones to update).
+    async fn plan_bank(
+        &self,
+        tenant: &str,
+        specs: Vec<BankCustomerSpec>,
+        plan: fn(
+            Vec<BankCustomerSpec>,
+            &CatalogRules,
+            &Limits,
+            Timestamp,
+        ) -> Result<BankPlan, FieldErrors>,
+        at: Timestamp,
+    ) -> AppResult<Planned> {
+        let (_, catalog) = self.catalog_rules(tenant).await?;
+        Ok(match plan(specs, &catalog, &self.inner.limits, at) {
+            Err(errors) => Planned::Invalid(errors),
+            Ok(plan) => Planned::Write {
+                write: Write::Create(plan.objects),
+                catalog: None,
+                items: plan.paths,
+            },
         })
     }
 
@@ -296,7 +318,8 @@ fn refused_item(refusal: &Refusal) -> Option<usize> {
     match refusal {
         Refusal::Taken { item, .. }
         | Refusal::NotFound { item, .. }
-        | Refusal::ReferenceTerminal { item, .. } => Some(*item),
+        | Refusal::ReferenceTerminal { item, .. }
+        | Refusal::ParentCycle { item } => Some(*item),
         Refusal::Missing | Refusal::Terminal | Refusal::Refused => None,
     }
 }

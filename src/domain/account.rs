@@ -6,6 +6,7 @@ use super::customer::NewCustomer;
 use super::entity::{self, CommonSpec, NewEntity, ReferenceSpec};
 use super::errors::{FieldCode, FieldErrors};
 use super::kind::Kind;
+use super::object::OnExisting;
 use super::path::Field;
 use super::reference::Reference;
 use super::time::Timestamp;
@@ -35,10 +36,9 @@ pub struct NewAccount {
     pub co_owners: Vec<String>,
     pub bank: Option<BankAccount>,
     pub cards: Vec<Card>,
-    /// When the external id is taken by an account whose owners are all among this one's
-    /// (a joint account sent again under another owner), it is that account: its new cards
-    /// are added to it. Otherwise a taken external id is refused.
-    pub join_existing: bool,
+    /// What a taken external id means: a duplicate, the same joint account sent again
+    /// (`Join`), or the stored account to update (`Update`).
+    pub on_existing: OnExisting,
 }
 
 impl NewAccount {
@@ -49,7 +49,7 @@ impl NewAccount {
             co_owners: Vec::new(),
             bank: None,
             cards: Vec::new(),
-            join_existing: false,
+            on_existing: OnExisting::Refuse,
         }
     }
 

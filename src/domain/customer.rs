@@ -5,6 +5,7 @@ use super::catalog::CatalogRules;
 use super::entity::{self, CommonSpec, NewEntity, ReferenceSpec};
 use super::errors::FieldErrors;
 use super::kind::Kind;
+use super::object::OnExisting;
 use super::path::Field;
 use super::reference::Reference;
 use super::time::Timestamp;
@@ -29,6 +30,9 @@ pub struct NewCustomer {
     /// else kept as a pending link until it arrives (bank feeds come in any order).
     pub awaited_parent: Option<String>,
     pub bank: Option<BankProfile>,
+    /// `Update` for a customer that must be stored, whose bank profile and parent the
+    /// write replaces.
+    pub on_existing: OnExisting,
 }
 
 /// Without a profile, the segment, state and reason are required.
@@ -59,6 +63,7 @@ pub fn plan(
             parent,
             awaited_parent: None,
             bank: None,
+            on_existing: OnExisting::Refuse,
         }),
         _ => Err(errors),
     }
@@ -73,6 +78,7 @@ impl NewCustomer {
             parent: None,
             awaited_parent: None,
             bank: None,
+            on_existing: OnExisting::Refuse,
         })
     }
 }

@@ -19,6 +19,24 @@ pub enum ObjectSpec {
     Subscriber(SubscriberSpec),
 }
 
+/// What writing a new object does when its external id is stored already. The mode is
+/// chosen where the object is planned; the store only follows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnExisting {
+    /// The id is another object's: the write is refused as a duplicate.
+    #[default]
+    Refuse,
+    /// An account sent again under another of its owners (a joint account): when every
+    /// stored owner is among the owners named, it is the same account, and the owners and
+    /// cards it lacks are added. Otherwise the id is another account's.
+    Join,
+    /// A full payload for what is stored (a bank feed's PUT). A customer must be stored; its
+    /// bank profile and parent become what was sent. An account is joined as by `Join` and
+    /// its bank fields and cards (status, dates) become what was sent; one not stored is
+    /// created. Accounts and cards not sent are kept.
+    Update,
+}
+
 /// An object that passed every rule that needs no database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 // Built once per request and moved into the write; a box would only add an allocation.

@@ -23,6 +23,9 @@ pub enum Refusal {
     NotFound { field: Field, item: usize },
     /// The reference at `field` of item `item` names a DEACTIVATED object.
     ReferenceTerminal { field: Field, item: usize },
+    /// Linking item `item` to its parent would close a circle of parent links through
+    /// customers stored before (one batch alone is checked by the domain's planning).
+    ParentCycle { item: usize },
     /// The object the write is about does not exist in this tenant.
     Missing,
     /// The object the write is about is DEACTIVATED and takes no change.

@@ -3,7 +3,7 @@
 use crate::domain::events::NewEvent;
 use crate::domain::idempotency::{Answer, Claim};
 use crate::domain::lifecycle::{Patch, StateChange};
-use crate::domain::object::NewObject;
+use crate::domain::object::{NewObject, OnExisting};
 use crate::domain::outcome::Written;
 use crate::domain::refusal::Refusal;
 use crate::domain::time::Timestamp;
@@ -36,7 +36,11 @@ impl Write {
     /// conflict that aborts nothing, so a refusal leaves nothing to undo.
     pub fn is_single_write(&self) -> bool {
         match self {
-            Write::Create(objects) => matches!(objects.as_slice(), [NewObject::Customer(_)]),
+            // An update may be refused after some of it is written.
+            Write::Create(objects) => matches!(
+                objects.as_slice(),
+                [NewObject::Customer(c)] if c.on_existing == OnExisting::Refuse
+            ),
             Write::PutCatalog { .. } | Write::Refuse => true,
             Write::ChangeState(_) | Write::Patch { .. } => false,
         }

@@ -3,6 +3,7 @@
 mod kit;
 
 mod bank;
+mod bank_updates;
 mod batches;
 mod concurrency;
 mod creates;

@@ -101,6 +101,15 @@ pub fn problem(failure: Failure<'_>) -> ApiError {
             key: UniqueKey::ExternalId(_),
             ..
         } => one(Field::ExternalId, FieldCode::Duplicate, "is stored already"),
+        // Only an update names a customer that must be stored already.
+        Refusal::NotFound {
+            field: Field::ExternalId,
+            ..
+        } => one(
+            Field::ExternalId,
+            FieldCode::NotFound,
+            "no customer with this id is stored, and PUT only updates",
+        ),
         Refusal::NotFound { field, .. } => one(
             *field,
             FieldCode::NotFound,
@@ -110,6 +119,11 @@ pub fn problem(failure: Failure<'_>) -> ApiError {
             *field,
             FieldCode::InvalidState,
             "names a customer that is DEACTIVATED",
+        ),
+        Refusal::ParentCycle { .. } => one(
+            Field::Parent,
+            FieldCode::NotAllowed,
+            "parent links may not form a cycle, and with the customers stored this one would",
         ),
         other => ApiError::internal(format!("a bank batch was refused unexpectedly: {other:?}")),
     }

@@ -1,6 +1,6 @@
 //! The bank-data door: `POST /v2/data/customers`, batches of 1 to 50 customers with their
-//! accounts and cards as Cardlytics Publisher v2 sends them, all or nothing, and
-//! `GET /v2/data/customers/{sourceCustomerId}`. It only translates: the feed's JSON to the
+//! accounts and cards as Cardlytics Publisher v2 sends them, all or nothing, `PUT` of the
+//! same shape to update stored customers, and `GET /v2/data/customers/{sourceCustomerId}`. It only translates: the feed's JSON to the
 //! model's bank specs, records back to the feed's shape, and paths and refusals to the
 //! feed's names. Every answer carries a `requestId`, problems included.
 
@@ -21,7 +21,8 @@ use crate::api::http::body::{decode, refuse_nul, JsonBody};
 use crate::api::http::idempotency::{self, Request as Claimed};
 use crate::api::http::problem::{ApiError, ApiResult, FieldError, Problem, PROBLEM_JSON};
 use crate::api::AppState;
-use crate::app::{respond_with, Command, Respond};
+use crate::app::{respond_with, Caller, Command, Respond};
+use crate::domain::bank::BankCustomerSpec;
 use crate::domain::idempotency::Answer;
 use crate::domain::records::{ListFilter, Record};
 use crate::domain::{FieldCode, Kind};
@@ -109,7 +110,7 @@ fn batch(body: &JsonBody) -> ApiResult<CustomersRequest> {
 /// Store a batch of customers with their accounts and cards: validated whole, then written
 /// in one transaction, or not at all.
 #[utoipa::path(
-    post, path = "/v2/data/customers", tag = "bank",
+    post, path = "/v2/data/customers", operation_id = "postBankCustomers", tag = "bank",
     request_body = CustomersRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key gets the first answer, its requestId included")),
     responses(
@@ -130,31 +131,95 @@ pub async fn post_customers(
     headers: HeaderMap,
     body: JsonBody,
 ) -> ApiResult<Response> {
-    let claim = idempotency::claim(
-        &headers,
-        None,
-        Claimed {
-            method: "POST",
-            route: ROUTE,
-            object: None,
-            body: Some(&body.value),
-        },
-        app.limits.idempotency_key_chars,
-    )
-    .map_err(|problem| problem.with_request_id(&request_id))?;
-    let decoded = batch(&body).map_err(|problem| problem.with_request_id(&request_id));
-    let command = |request: CustomersRequest| {
-        Command::BankBatch(request.customers.into_iter().map(Into::into).collect())
+    let batch = Batch {
+        request_id,
+        headers,
+        body,
     };
-    let respond = respond(request_id.clone());
-    idempotency::write(&app, &caller, claim, decoded, command, respond)
-        .await
-        .map_err(|problem| problem.with_request_id(&request_id))
+    batch.write(&app, &caller, "POST", Command::BankBatch).await
+}
+
+/// Update stored customers, a full payload for each: their bank profiles and parents as
+/// sent, each account sent made or updated (bank fields, owners added, cards upserted);
+/// accounts and cards not sent are kept. A customer not stored writes nothing.
+#[utoipa::path(
+    put, path = "/v2/data/customers", operation_id = "putBankCustomers", tag = "bank",
+    request_body = CustomersRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key gets the first answer, its requestId included")),
+    responses(
+        (status = 200, description = "Updated", body = RequestIdAnswer),
+        (status = 400, description = "Malformed body", body = Problem),
+        (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 409, description = "A sourceCustomerId sent twice, or a sourceAccountId stored under other owners", body = Problem),
+        (status = 413, description = "More than 50 customers, or a body over the limit", body = Problem),
+        (status = 415, body = Problem),
+        (status = 422, description = "A rule is broken, or a customer is not stored (NOT_FOUND at its sourceCustomerId); errors name every bad field by its path in the batch", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn put_customers(
+    State(app): State<AppState>,
+    Writer(caller): Writer,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    headers: HeaderMap,
+    body: JsonBody,
+) -> ApiResult<Response> {
+    let batch = Batch {
+        request_id,
+        headers,
+        body,
+    };
+    batch.write(&app, &caller, "PUT", Command::BankUpdate).await
+}
+
+/// A batch as it arrived, on either method.
+struct Batch {
+    request_id: String,
+    headers: HeaderMap,
+    body: JsonBody,
+}
+
+impl Batch {
+    /// Claims the key (per method, so a POST and a PUT never share an answer), checks the
+    /// batch's bounds, and writes it as `command` makes it.
+    async fn write(
+        self,
+        app: &AppState,
+        caller: &Caller,
+        method: &'static str,
+        command: fn(Vec<BankCustomerSpec>) -> Command,
+    ) -> ApiResult<Response> {
+        let Batch {
+            request_id,
+            headers,
+            body,
+        } = self;
+        let claim = idempotency::claim(
+            &headers,
+            None,
+            Claimed {
+                method,
+                route: ROUTE,
+                object: None,
+                body: Some(&body.value),
+            },
+            app.limits.idempotency_key_chars,
+        )
+        .map_err(|problem| problem.with_request_id(&request_id))?;
+        let decoded = batch(&body).map_err(|problem| problem.with_request_id(&request_id));
+        let command = move |request: CustomersRequest| {
+            command(request.customers.into_iter().map(Into::into).collect())
+        };
+        let respond = respond(request_id.clone());
+        idempotency::write(app, caller, claim, decoded, command, respond)
+            .await
+            .map_err(|problem| problem.with_request_id(&request_id))
+    }
 }
 
 /// Read one customer back in the shape a batch sends it, with its accounts and cards.
 #[utoipa::path(
-    get, path = "/v2/data/customers/{sourceCustomerId}", tag = "bank",
+    get, path = "/v2/data/customers/{sourceCustomerId}", operation_id = "getBankCustomer", tag = "bank",
     params(("sourceCustomerId" = String, Path, description = "The customer's id at the bank")),
     responses(
         (status = 200, body = BankCustomerView),
@@ -201,7 +266,7 @@ pub async fn get_customer(
 /// The bank door's routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route(ROUTE, post(post_customers))
+        .route(ROUTE, post(post_customers).put(put_customers))
         .route("/v2/data/customers/{source_customer_id}", get(get_customer))
         .layer(middleware::from_fn(name_request))
 }

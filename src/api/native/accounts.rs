@@ -53,7 +53,7 @@ impl From<CreateAccountRequest> for AccountSpec {
 
 /// Create an account, owned by a customer that exists or by one its profile creates.
 #[utoipa::path(
-    post, path = "/v1/accounts", tag = "accounts",
+    post, path = "/v1/accounts", operation_id = "createAccount", tag = "accounts",
     request_body = CreateAccountRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Alternative to requestId")),
     responses(

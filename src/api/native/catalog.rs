@@ -17,7 +17,7 @@ use crate::domain::catalog::Catalog;
 
 /// The tenant's catalog (the built-in default until one is stored).
 #[utoipa::path(
-    get, path = "/v1/catalog", tag = "catalog",
+    get, path = "/v1/catalog", operation_id = "getCatalog", tag = "catalog",
     responses((status = 200, body = Catalog), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = []))
 )]
@@ -28,7 +28,7 @@ pub async fn get(State(app): State<AppState>, Admin(caller): Admin) -> ApiResult
 
 /// Replace the catalog. The document is validated as a whole; every inconsistency is listed.
 #[utoipa::path(
-    put, path = "/v1/catalog", tag = "catalog",
+    put, path = "/v1/catalog", operation_id = "putCatalog", tag = "catalog",
     request_body = Catalog,
     responses(
         (status = 200, description = "Stored as the next version", body = Catalog),

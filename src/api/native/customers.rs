@@ -55,7 +55,7 @@ impl From<CreateCustomerRequest> for CustomerSpec {
 
 /// Create a customer, by profile or with every attribute given.
 #[utoipa::path(
-    post, path = "/v1/customers", tag = "customers",
+    post, path = "/v1/customers", operation_id = "createCustomer", tag = "customers",
     request_body = CreateCustomerRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Alternative to requestId")),
     responses(

@@ -7,7 +7,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::objects::page_size;
+use super::objects::{page_size, query_without_empty_values};
 use crate::api::http::auth::Reader;
 use crate::api::http::problem::{ApiError, ApiResult, FieldError, Problem};
 use crate::api::AppState;
@@ -57,7 +57,7 @@ const MAX_WAIT_SECONDS: u64 = 30;
 /// The tenant's events after a cursor. A reader that follows `next` sees every event once,
 /// in commit order.
 #[utoipa::path(
-    get, path = "/v1/events", tag = "events",
+    get, path = "/v1/events", operation_id = "listEvents", tag = "events",
     params(EventsQuery),
     responses((status = 200, body = EventPage), (status = 400, body = Problem), (status = 401, body = Problem)),
     security(("bearer" = []))
@@ -67,8 +67,7 @@ pub async fn feed(
     Reader(caller): Reader,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<EventPage>> {
-    let query: EventsQuery = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
-        .map_err(|e| ApiError::malformed(format!("bad query string: {e}")))?;
+    let query: EventsQuery = query_without_empty_values(raw.as_deref())?;
     let mut errors = Vec::new();
     let limit = page_size(query.limit.as_deref(), app.limits.page_size, &mut errors);
     let after = match query.after.as_deref().map(str::parse::<i64>) {

@@ -96,6 +96,11 @@ pub fn problem(failure: Failure<'_>, kind: Option<Kind>) -> ApiError {
                 FieldCode::InvalidState,
                 "names an object that is DEACTIVATED",
             ),
+            Refusal::ParentCycle { .. } => one(
+                field_name(Field::Parent, kind),
+                FieldCode::NotAllowed,
+                "parent links may not form a cycle, and this parent descends from the customer",
+            ),
             Refusal::Refused => ApiError::internal("a refusal without its problem"),
         },
     }

@@ -5,6 +5,7 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::KindPath;
 use crate::api::http::auth::Reader;
 use crate::api::http::body::IdPath;
 use crate::api::http::problem::{ApiError, ApiResult, Problem};
@@ -47,9 +48,9 @@ pub struct StateHistory {
 
 /// An object's states, oldest first; the first is the one it was created in.
 #[utoipa::path(
-    get, path = "/v1/{kind}/{id}/states", tag = "objects",
+    get, path = "/v1/{kind}/{id}/states", operation_id = "listStates", tag = "objects",
     params(
-        ("kind" = String, Path, description = "customers, accounts or subscribers"),
+        ("kind" = KindPath, Path, description = "customers, accounts or subscribers"),
         ("id" = String, Path, description = "The object's id"),
     ),
     responses((status = 200, body = StateHistory), (status = 401, body = Problem), (status = 404, body = Problem)),
@@ -91,9 +92,9 @@ pub struct SegmentHistory {
 
 /// An object's segments, oldest first.
 #[utoipa::path(
-    get, path = "/v1/{kind}/{id}/segments", tag = "objects",
+    get, path = "/v1/{kind}/{id}/segments", operation_id = "listSegments", tag = "objects",
     params(
-        ("kind" = String, Path, description = "customers, accounts or subscribers"),
+        ("kind" = KindPath, Path, description = "customers, accounts or subscribers"),
         ("id" = String, Path, description = "The object's id"),
     ),
     responses((status = 200, body = SegmentHistory), (status = 401, body = Problem), (status = 404, body = Problem)),

@@ -11,6 +11,7 @@ use super::fields::field_name;
 use super::views::Entity;
 use super::wire::{present, AttributesRequest};
 use super::write;
+use super::KindPath;
 use crate::api::http::auth::Writer;
 use crate::api::http::body::{decode, IdPath, JsonBody};
 use crate::api::http::idempotency::Request;
@@ -38,9 +39,9 @@ pub struct StateChangeRequest {
 
 /// Move an object to a state. DEACTIVATED is terminal: a deactivated object takes no change.
 #[utoipa::path(
-    post, path = "/v1/{kind}/{id}/state", tag = "objects",
+    post, path = "/v1/{kind}/{id}/state", operation_id = "changeState", tag = "objects",
     params(
-        ("kind" = String, Path, description = "customers, accounts or subscribers"),
+        ("kind" = KindPath, Path, description = "customers, accounts or subscribers"),
         ("id" = String, Path, description = "The object's id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Alternative to requestId"),
     ),
@@ -153,9 +154,9 @@ impl PatchRequest {
 
 /// Change only the fields named: name, custom attributes (replaced whole), external id, segment.
 #[utoipa::path(
-    patch, path = "/v1/{kind}/{id}", tag = "objects",
+    patch, path = "/v1/{kind}/{id}", operation_id = "patchObject", tag = "objects",
     params(
-        ("kind" = String, Path, description = "customers, accounts or subscribers"),
+        ("kind" = KindPath, Path, description = "customers, accounts or subscribers"),
         ("id" = String, Path, description = "The object's id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Alternative to requestId"),
     ),

@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::answers::{respond, Success};
 use super::views::Entity;
 use super::write;
+use super::KindPath;
 use crate::api::http::auth::Reader;
 use crate::api::http::body::{decode, refuse_nul, IdPath, JsonBody};
 use crate::api::http::idempotency::Request;
@@ -51,9 +52,9 @@ where
 
 /// Read one object of the caller's tenant. `kind` is `customers`, `accounts` or `subscribers`.
 #[utoipa::path(
-    get, path = "/v1/{kind}/{id}", tag = "objects",
+    get, path = "/v1/{kind}/{id}", operation_id = "getObject", tag = "objects",
     params(
-        ("kind" = String, Path, description = "customers, accounts or subscribers"),
+        ("kind" = KindPath, Path, description = "customers, accounts or subscribers"),
         ("id" = String, Path, description = "The object's id (OCS Ref ID)"),
     ),
     responses((status = 200, body = Entity), (status = 401, body = Problem), (status = 404, body = Problem)),
@@ -104,6 +105,21 @@ pub struct Page {
 
 const DEFAULT_PAGE: usize = 100;
 
+/// Decodes a query string; a parameter sent empty (`?limit=`) counts as not sent, as forms
+/// and generated clients send them.
+pub fn query_without_empty_values<T: serde::de::DeserializeOwned>(
+    raw: Option<&str>,
+) -> ApiResult<T> {
+    let malformed =
+        |e: serde_urlencoded::de::Error| ApiError::malformed(format!("bad query string: {e}"));
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw.unwrap_or("")).map_err(malformed)?;
+    let kept: Vec<(String, String)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+    let text = serde_urlencoded::to_string(&kept)
+        .map_err(|e| ApiError::malformed(format!("bad query string: {e}")))?;
+    serde_urlencoded::from_str(&text).map_err(malformed)
+}
+
 /// Parses `limit` (1 to `max`, default 100); problems go to `errors`.
 pub fn page_size(limit: Option<&str>, max: usize, errors: &mut Vec<FieldError>) -> usize {
     match limit {
@@ -123,8 +139,7 @@ pub fn page_size(limit: Option<&str>, max: usize, errors: &mut Vec<FieldError>) 
 }
 
 fn parse_list_query(kind: Kind, raw: Option<&str>, max_page: usize) -> ApiResult<ListFilter> {
-    let query: ListQuery = serde_urlencoded::from_str(raw.unwrap_or(""))
-        .map_err(|e| ApiError::malformed(format!("bad query string: {e}")))?;
+    let query: ListQuery = query_without_empty_values(raw)?;
     for (name, value) in [
         ("externalId", &query.external_id),
         ("segment", &query.segment),
@@ -200,8 +215,8 @@ fn parse_list_query(kind: Kind, raw: Option<&str>, max_page: usize) -> ApiResult
 
 /// List the tenant's objects of a kind, oldest first, filtered and paged by cursor.
 #[utoipa::path(
-    get, path = "/v1/{kind}", tag = "objects",
-    params(("kind" = String, Path, description = "customers, accounts or subscribers"), ListQuery),
+    get, path = "/v1/{kind}", operation_id = "listObjects", tag = "objects",
+    params(("kind" = KindPath, Path, description = "customers, accounts or subscribers"), ListQuery),
     responses((status = 200, body = Page), (status = 400, body = Problem), (status = 401, body = Problem)),
     security(("bearer" = []))
 )]

@@ -60,7 +60,7 @@ impl From<CreateSubscriberRequest> for SubscriberSpec {
 
 /// Create a subscriber under an account, or by profile with a new account and customer.
 #[utoipa::path(
-    post, path = "/v1/subscribers", tag = "subscribers",
+    post, path = "/v1/subscribers", operation_id = "createSubscriber", tag = "subscribers",
     request_body = CreateSubscriberRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Alternative to requestId")),
     responses(

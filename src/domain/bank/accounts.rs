@@ -11,6 +11,7 @@ use crate::domain::catalog::BankList;
 use crate::domain::entity::new_id;
 use crate::domain::errors::FieldCode;
 use crate::domain::kind::Kind;
+use crate::domain::object::OnExisting;
 use crate::domain::path::{Field, FieldPath};
 use crate::domain::reference::Reference;
 
@@ -166,7 +167,7 @@ impl Planner<'_> {
                 co_owners,
                 bank: Some(bank),
                 cards,
-                join_existing: true,
+                on_existing: OnExisting::Join,
             },
             at,
         ));

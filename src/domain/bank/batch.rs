@@ -12,7 +12,7 @@ use crate::domain::customer::NewCustomer;
 use crate::domain::entity::NewEntity;
 use crate::domain::errors::{FieldCode, FieldErrors};
 use crate::domain::kind::Kind;
-use crate::domain::object::NewObject;
+use crate::domain::object::{NewObject, OnExisting};
 use crate::domain::path::{Field, FieldPath};
 use crate::domain::time::Timestamp;
 use crate::domain::Limits;
@@ -26,14 +26,42 @@ pub struct BankPlan {
     pub paths: Vec<FieldPath>,
 }
 
-/// Checks a whole batch. Rule problems come first: a batch that also repeats a customer is
-/// answered with its rule problems; only a batch that breaks no rule is told of repeats.
+/// Checks a whole batch of new customers. Rule problems come first: a batch that also
+/// repeats a customer is answered with its rule problems; only a batch that breaks no rule
+/// is told of repeats. An account stored already may be joined (a joint account).
 pub fn plan_batch(
     specs: Vec<BankCustomerSpec>,
     catalog: &CatalogRules,
     limits: &Limits,
     at: Timestamp,
 ) -> Result<BankPlan, FieldErrors> {
+    plan(specs, catalog, limits, at, OnExisting::Refuse)
+}
+
+/// Checks a batch that updates stored customers (a full payload for each): the same rules
+/// as [`plan_batch`], and every object planned to update what is stored.
+pub fn plan_update(
+    specs: Vec<BankCustomerSpec>,
+    catalog: &CatalogRules,
+    limits: &Limits,
+    at: Timestamp,
+) -> Result<BankPlan, FieldErrors> {
+    plan(specs, catalog, limits, at, OnExisting::Update)
+}
+
+/// `customers` is what a stored customer's id means: a duplicate, or the one to update.
+fn plan(
+    specs: Vec<BankCustomerSpec>,
+    catalog: &CatalogRules,
+    limits: &Limits,
+    at: Timestamp,
+    customers_mode: OnExisting,
+) -> Result<BankPlan, FieldErrors> {
+    // A stored account is always a joint account sent again, or updated with its customer.
+    let accounts_mode = match customers_mode {
+        OnExisting::Update => OnExisting::Update,
+        OnExisting::Refuse | OnExisting::Join => OnExisting::Join,
+    };
     let mut planner = Planner {
         catalog,
         limits,
@@ -66,11 +94,13 @@ pub fn plan_batch(
         objects: Vec::new(),
         paths: Vec::new(),
     };
-    for (customer, path) in customers.into_iter().flatten() {
+    for (mut customer, path) in customers.into_iter().flatten() {
+        customer.on_existing = customers_mode;
         plan.objects.push(NewObject::Customer(customer));
         plan.paths.push(path);
     }
-    for (account, path) in accounts {
+    for (mut account, path) in accounts {
+        account.on_existing = accounts_mode;
         plan.objects.push(NewObject::Account(account));
         plan.paths.push(path);
     }
@@ -145,6 +175,7 @@ impl Planner<'_> {
                     parent: None,
                     awaited_parent: parent,
                     bank: Some(bank),
+                    on_existing: OnExisting::Refuse,
                 },
                 at,
             )),

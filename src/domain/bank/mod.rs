@@ -11,6 +11,6 @@ mod country;
 mod spec;
 mod values;
 
-pub use batch::{plan_batch, BankPlan};
+pub use batch::{plan_batch, plan_update, BankPlan};
 pub use spec::{BankAccountSpec, BankCustomerSpec, CardSpec};
 pub use values::{BankAccount, BankProfile, Card};

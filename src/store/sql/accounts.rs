@@ -7,6 +7,7 @@ use super::references::resolve_live;
 use super::{attributes_json, cards, common, customers, history, taken, Conn, Row, Statement};
 use super::{joint, must_exist, read_one, Step, WHERE_ONE};
 use crate::domain::account::{NewAccount, Owner};
+use crate::domain::object::OnExisting;
 use crate::domain::outcome::Created;
 use crate::domain::path::Field;
 use crate::domain::records::{AccountRecord, Link, Ownership, Record};
@@ -175,7 +176,7 @@ pub(crate) async fn create<C: Conn>(
         &e.state.state_reason,
         e.at,
     ];
-    if new.join_existing {
+    if new.on_existing != OnExisting::Refuse {
         if conn.exec(&INSERT_OR_SKIP, params).await? == 0 {
             return joint::join(conn, ctx, new, &owner, parents, item).await;
         }

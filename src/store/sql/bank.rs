@@ -41,10 +41,34 @@ static INSERT_PROFILE: Statement = Statement::new(concat!(
     profile_insert_columns!(),
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
 ));
-static INSERT_ACCOUNT: Statement = Statement::new(
-    "INSERT INTO bank_accounts (account_id, status, account_type, portfolio, opened_on, \
-         closed_on) VALUES ($1, $2, $3, $4, $5, $6)",
-);
+/// An update's profile: the row as sent, whether or not the customer had one (a customer
+/// made on another door has none).
+static UPSERT_PROFILE: Statement = Statement::new(concat!(
+    "INSERT INTO bank_customers (customer_id, ",
+    profile_insert_columns!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+     ON CONFLICT (customer_id) DO UPDATE SET organization_id = excluded.organization_id, \
+         postal_code = excluded.postal_code, country = excluded.country, \
+         created_on = excluded.created_on, enrollment_start = excluded.enrollment_start, \
+         enrollment_end = excluded.enrollment_end, \
+         enrollment_opt_in = excluded.enrollment_opt_in, \
+         alert_opt_ins = excluded.alert_opt_ins, targeting = excluded.targeting, \
+         redemption_eligibility = excluded.redemption_eligibility"
+));
+macro_rules! insert_account {
+    () => {
+        "INSERT INTO bank_accounts (account_id, status, account_type, portfolio, opened_on, \
+             closed_on) VALUES ($1, $2, $3, $4, $5, $6)"
+    };
+}
+static INSERT_ACCOUNT: Statement = Statement::new(insert_account!());
+/// An update's bank fields: as sent, whether or not the account had them.
+static UPSERT_ACCOUNT: Statement = Statement::new(concat!(
+    insert_account!(),
+    " ON CONFLICT (account_id) DO UPDATE SET status = excluded.status, \
+         account_type = excluded.account_type, portfolio = excluded.portfolio, \
+         opened_on = excluded.opened_on, closed_on = excluded.closed_on"
+));
 
 /// Optional times (a bank's end and close dates) are microseconds or NULL.
 impl From<Option<Timestamp>> for Param<'_> {
@@ -91,14 +115,50 @@ pub(crate) async fn insert_profile<C: Conn>(
     customer: &str,
     profile: &BankProfile,
 ) -> Result<()> {
+    write_profile(conn, &INSERT_PROFILE, customer, profile).await
+}
+
+/// The customer's profile becomes `profile`, made if it had none.
+pub(crate) async fn upsert_profile<C: Conn>(
+    conn: &C,
+    customer: &str,
+    profile: &BankProfile,
+) -> Result<()> {
+    write_profile(conn, &UPSERT_PROFILE, customer, profile).await
+}
+
+async fn write_profile<C: Conn>(
+    conn: &C,
+    statement: &Statement,
+    customer: &str,
+    profile: &BankProfile,
+) -> Result<()> {
     let alerts = alert_opt_ins_json(profile)?;
     let mut params = vec![Param::Text(customer)];
     params.extend(profile_params(profile, &alerts));
-    conn.exec(&INSERT_PROFILE, &params).await.map(drop)
+    conn.exec(statement, &params).await.map(drop)
 }
 
 pub(crate) async fn insert_account<C: Conn>(
     conn: &C,
+    account: &str,
+    bank: &BankAccount,
+) -> Result<()> {
+    write_account(conn, &INSERT_ACCOUNT, account, bank).await
+}
+
+/// The account's bank fields become `bank`, made if it had none.
+pub(crate) async fn upsert_account<C: Conn>(
+    conn: &C,
+    account: &str,
+    bank: &BankAccount,
+) -> Result<()> {
+    write_account(conn, &UPSERT_ACCOUNT, account, bank).await
+}
+
+async fn write_account<C: Conn>(
+    conn: &C,
+    statement: &Statement,
     account: &str,
     bank: &BankAccount,
 ) -> Result<()> {
@@ -110,7 +170,7 @@ pub(crate) async fn insert_account<C: Conn>(
         bank.opened_on,
         bank.closed_on,
     ];
-    conn.exec(&INSERT_ACCOUNT, params).await.map(drop)
+    conn.exec(statement, params).await.map(drop)
 }
 
 /// The profile from [`profile_columns!`] at `first`; `None` for a customer without one

@@ -7,12 +7,23 @@ use super::{corrupt, Conn, Row, Statement};
 use crate::domain::bank::Card;
 use crate::store::Result;
 
-static INSERT: Statement = Statement::new(
-    "INSERT INTO cards (id, tenant_id, account_id, holder, iin, last4, card_type, status, \
-         network, opened_on, closed_on) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-     ON CONFLICT (account_id, holder, iin, last4) DO NOTHING",
-);
+macro_rules! insert_card {
+    () => {
+        "INSERT INTO cards (id, tenant_id, account_id, holder, iin, last4, card_type, status, \
+             network, opened_on, closed_on) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (account_id, holder, iin, last4) DO "
+    };
+}
+static INSERT: Statement = Statement::new(concat!(insert_card!(), "NOTHING"));
+/// An update's card: the one stored under its holder, iin and last four takes the type,
+/// status, network and dates sent (a `closeDate` closes it); its id stays.
+static UPSERT: Statement = Statement::new(concat!(
+    insert_card!(),
+    "UPDATE SET card_type = excluded.card_type, status = excluded.status, \
+         network = excluded.network, opened_on = excluded.opened_on, \
+         closed_on = excluded.closed_on"
+));
 
 macro_rules! cards_where {
     ($account:literal) => {
@@ -58,6 +69,27 @@ pub(crate) async fn add<C: Conn>(
     account: &str,
     cards: &[Card],
 ) -> Result<u64> {
+    write(conn, &INSERT, tenant, account, cards).await
+}
+
+/// Adds the cards `account` lacks and makes those it has what was sent; how many rows were
+/// written.
+pub(crate) async fn upsert<C: Conn>(
+    conn: &C,
+    tenant: &str,
+    account: &str,
+    cards: &[Card],
+) -> Result<u64> {
+    write(conn, &UPSERT, tenant, account, cards).await
+}
+
+async fn write<C: Conn>(
+    conn: &C,
+    statement: &Statement,
+    tenant: &str,
+    account: &str,
+    cards: &[Card],
+) -> Result<u64> {
     let mut added = 0;
     for card in cards {
         let params = params![
@@ -73,7 +105,7 @@ pub(crate) async fn add<C: Conn>(
             card.opened_on,
             card.closed_on,
         ];
-        added += conn.exec(&INSERT, params).await?;
+        added += conn.exec(statement, params).await?;
     }
     Ok(added)
 }

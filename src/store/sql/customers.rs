@@ -2,11 +2,14 @@
 //! a parent it may await, and the links that awaited it.
 
 use super::bank::{self, profile_columns, profile_insert_columns};
+use super::customer_updates;
+use super::parents::{self, ParentRef};
 use super::pending::{self, take_pending_cte, Awaiting};
 use super::references::resolve_live;
 use super::WHERE_ONE;
 use super::{attributes_json, common, history, taken, Conn, Param, Row, Statement, Step};
 use crate::domain::customer::NewCustomer;
+use crate::domain::object::OnExisting;
 use crate::domain::outcome::Created;
 use crate::domain::path::Field;
 use crate::domain::records::{CustomerRecord, Link, Record};
@@ -111,6 +114,9 @@ pub(crate) async fn create<C: Conn>(
     new: &NewCustomer,
     item: usize,
 ) -> Step<Created> {
+    if new.on_existing == OnExisting::Update {
+        return customer_updates::update(conn, ctx, new, item).await;
+    }
     let parent = match &new.parent {
         Some(reference) => Some(accept!(
             resolve_live(
@@ -125,6 +131,19 @@ pub(crate) async fn create<C: Conn>(
         None => None,
     };
     let e = &new.entity;
+    let awaited = new.awaited_parent.as_deref().filter(|_| parent.is_none());
+    let linked_to = match (&parent, awaited) {
+        (Some(parent), _) => Some(ParentRef::Id(&parent.id)),
+        (None, Some(external_id)) => Some(ParentRef::ExternalId(external_id)),
+        (None, None) => None,
+    };
+    // A new customer has no descendants but those awaiting it, found by its external id.
+    if let (Some(to), Some(external_id)) = (linked_to, &e.external_id) {
+        let external_id = Some(external_id.as_str());
+        if parents::closes_cycle(conn, &ctx.tenant, &e.id, external_id, to).await? {
+            return Ok(Err(Refusal::ParentCycle { item }));
+        }
+    }
     let attributes = attributes_json(&e.custom_attributes)?;
     let parent_id = parent.as_ref().map(|p| p.id.as_str());
     let params = params![
@@ -143,7 +162,6 @@ pub(crate) async fn create<C: Conn>(
         &ctx.actor,
         ctx.at,
     ];
-    let awaited = new.awaited_parent.as_deref().filter(|_| parent.is_none());
     let linked = if conn.dialect().writes_in_ctes() {
         accept!(insert_in_one(conn, ctx, new, params, awaited, item).await?)
     } else {

@@ -2,11 +2,15 @@
 //! may send an account already stored under another owner. When every owner stored (or
 //! awaited) is among the owners the new copy names, it is the same account: the copy joins
 //! it, adding the owners and cards it lacks. Otherwise the external id is someone else's.
+//! An update (a feed's PUT) joins it the same way, and also makes its bank fields and the
+//! cards sent what was sent.
 
 use std::collections::BTreeSet;
 
-use super::{accounts, cards, corrupt, must_exist, parse_state, pending, Conn, Statement, Step};
+use super::{accounts, bank, cards, corrupt, must_exist, parse_state, pending};
+use super::{Conn, Statement, Step};
 use crate::domain::account::NewAccount;
+use crate::domain::object::OnExisting;
 use crate::domain::outcome::Created;
 use crate::domain::records::{AccountRecord, Record};
 use crate::domain::refusal::{Refusal, UniqueKey};
@@ -56,7 +60,16 @@ pub(crate) async fn join<C: Conn>(
     }
     let mut added = pending::add_owner(conn, &id, primary).await?;
     added += pending::link_owners(conn, tenant, &id, &new.co_owners).await?;
-    added += cards::add(conn, tenant, &id, &new.cards).await?;
+    if new.on_existing == OnExisting::Update {
+        // A full payload: the bank fields and the cards sent are as sent; others are kept.
+        if let Some(fields) = &new.bank {
+            bank::upsert_account(conn, &id, fields).await?;
+        }
+        cards::upsert(conn, tenant, &id, &new.cards).await?;
+        added += 1;
+    } else {
+        added += cards::add(conn, tenant, &id, &new.cards).await?;
+    }
     let object = if added == 0 {
         Record::Account(stored)
     } else {

@@ -2,7 +2,8 @@
 //! what they read back as, and a look at the pending links left in the database.
 
 use clientele::domain::bank::{
-    plan_batch, BankAccount, BankAccountSpec, BankCustomerSpec, BankProfile, Card, CardSpec,
+    plan_batch, plan_update, BankAccount, BankAccountSpec, BankCustomerSpec, BankProfile, Card,
+    CardSpec,
 };
 use clientele::domain::outcome::Created;
 use clientele::domain::records::{Link, ListFilter, Ownership, Record};
@@ -133,6 +134,13 @@ impl Story {
     pub async fn bank(&self, specs: Vec<BankCustomerSpec>) -> Outcome {
         let at = self.tick();
         let plan = plan_batch(specs, &self.rules, &self.limits, at).expect("a valid bank batch");
+        self.write_in(TENANT, at, Write::Create(plan.objects)).await
+    }
+
+    /// Plans a batch of updates with the domain's planner and writes it as one create.
+    pub async fn bank_update(&self, specs: Vec<BankCustomerSpec>) -> Outcome {
+        let at = self.tick();
+        let plan = plan_update(specs, &self.rules, &self.limits, at).expect("a valid bank batch");
         self.write_in(TENANT, at, Write::Create(plan.objects)).await
     }
 
