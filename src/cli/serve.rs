@@ -139,23 +139,28 @@ fn listener(config: &ServeConfig) -> Result<tokio::net::TcpListener, CliError> {
     Ok(tokio::net::TcpListener::from_std(std_listener)?)
 }
 
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// Resolves on SIGTERM or Ctrl-C. The SIGTERM handler is installed when this is called,
+/// not when the future is first polled, so a signal that comes while the server starts
+/// (or before the accept loop first looks at it) stops it cleanly rather than killing it.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("installing the SIGTERM handler");
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("installing the SIGTERM handler");
+    async move {
+        let interrupt = tokio::signal::ctrl_c();
+        #[cfg(unix)]
         tokio::select! {
             _ = interrupt => {}
             _ = term.recv() => {}
         }
+        #[cfg(not(unix))]
+        let _ = interrupt.await;
+        tracing::info!("shutting down: finishing requests in flight");
     }
-    #[cfg(not(unix))]
-    let _ = interrupt.await;
-    tracing::info!("shutting down: finishing requests in flight");
 }
 
 pub async fn run(config: ServeConfig) -> Result<(), CliError> {
+    let shutdown = shutdown_signal();
     let store = open_store(&config.database_url).await?;
     bootstrap_admin(&store, config.admin_key.as_ref()).await?;
     if let Some(path) = &config.catalog {
@@ -179,7 +184,7 @@ pub async fn run(config: ServeConfig) -> Result<(), CliError> {
         backend = store.backend(),
         "clientele is listening"
     );
-    serve_connections(listener, api::router(state), shutdown_signal()).await;
+    serve_connections(listener, api::router(state), shutdown).await;
     purge.abort();
     store.close().await;
     tracing::info!("stopped");
