@@ -137,9 +137,7 @@ impl Registry {
                     }
                     Err(refused) => {
                         let root = FieldPath::root();
-                        let at = refused_item(refused)
-                            .and_then(|i| items.get(i))
-                            .unwrap_or(&root);
+                        let at = refused.item().and_then(|i| items.get(i)).unwrap_or(&root);
                         Rendered {
                             answer: respond(Err(Failure::Refused(refused, at)), &[]),
                             events: Vec::new(),
@@ -310,17 +308,6 @@ impl Registry {
             .await?;
         let (version, _) = self.catalog_rules(tenant).await?;
         Ok(Ok(version))
-    }
-}
-
-/// The index, in the write, of the item a refusal is about.
-fn refused_item(refusal: &Refusal) -> Option<usize> {
-    match refusal {
-        Refusal::Taken { item, .. }
-        | Refusal::NotFound { item, .. }
-        | Refusal::ReferenceTerminal { item, .. }
-        | Refusal::ParentCycle { item } => Some(*item),
-        Refusal::Missing | Refusal::Terminal | Refusal::Refused => None,
     }
 }
 

@@ -33,3 +33,17 @@ pub enum Refusal {
     /// Refused before the store; the caller knows the problems and renders them.
     Refused,
 }
+
+impl Refusal {
+    /// The index, in the write's batch, of the item the refusal is about; `None` when it is
+    /// about the write's one object or about nothing stored.
+    pub fn item(&self) -> Option<usize> {
+        match self {
+            Refusal::Taken { item, .. }
+            | Refusal::NotFound { item, .. }
+            | Refusal::ReferenceTerminal { item, .. }
+            | Refusal::ParentCycle { item } => Some(*item),
+            Refusal::Missing | Refusal::Terminal | Refusal::Refused => None,
+        }
+    }
+}

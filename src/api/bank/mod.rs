@@ -204,16 +204,15 @@ impl Batch {
                 body: Some(&body.value),
             },
             app.limits.idempotency_key_chars,
-        )
-        .map_err(|problem| problem.with_request_id(&request_id))?;
+        )?;
+        // A refused shape is kept with the claim, so it carries its name before it is kept;
+        // answers that go out directly are named by `name_request`.
         let decoded = batch(&body).map_err(|problem| problem.with_request_id(&request_id));
         let command = move |request: CustomersRequest| {
             command(request.customers.into_iter().map(Into::into).collect())
         };
         let respond = respond(request_id.clone());
-        idempotency::write(app, caller, claim, decoded, command, respond)
-            .await
-            .map_err(|problem| problem.with_request_id(&request_id))
+        idempotency::write(app, caller, claim, decoded, command, respond).await
     }
 }
 
@@ -233,8 +232,7 @@ pub async fn get_customer(
     Extension(RequestId(request_id)): Extension<RequestId>,
     Path(source_customer_id): Path<String>,
 ) -> ApiResult<Json<BankCustomerView>> {
-    let named = |problem: ApiError| problem.with_request_id(&request_id);
-    refuse_nul("sourceCustomerId", &source_customer_id).map_err(named)?;
+    refuse_nul("sourceCustomerId", &source_customer_id)?;
     let by_external_id = ListFilter {
         external_id: Some(source_customer_id.clone()),
         limit: 1,
@@ -243,23 +241,18 @@ pub async fn get_customer(
     let (customers, _) = app
         .registry
         .objects(&caller, Kind::Customer, by_external_id)
-        .await
-        .map_err(|e| named(e.into()))?;
+        .await?;
     let Some(Record::Customer(customer)) = customers.first() else {
-        return Err(named(ApiError::not_found(format!(
+        return Err(ApiError::not_found(format!(
             "no customer {source_customer_id:?}"
-        ))));
+        )));
     };
     let owned = ListFilter {
         customer: Some(customer.common.id.clone()),
         limit: app.limits.page_size,
         ..ListFilter::default()
     };
-    let (accounts, _) = app
-        .registry
-        .objects(&caller, Kind::Account, owned)
-        .await
-        .map_err(|e| named(e.into()))?;
+    let (accounts, _) = app.registry.objects(&caller, Kind::Account, owned).await?;
     Ok(Json(BankCustomerView::new(request_id, customer, &accounts)))
 }
 
