@@ -3,6 +3,7 @@
 //! the use cases in `app`; they know nothing of SQL.
 
 pub mod bank;
+pub mod egain;
 pub mod http;
 pub mod native;
 pub mod openapi;
@@ -87,6 +88,7 @@ fn request_span(request: &Request) -> tracing::Span {
 pub fn router(state: AppState) -> Router {
     native::routes()
         .merge(bank::routes())
+        .merge(egain::routes())
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

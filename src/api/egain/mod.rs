@@ -1,0 +1,16 @@
+//! The eGain v12 door: individual customers with contact persons and contact points, in
+//! XML or JSON, behind agent sessions. It answers under `/ws/v12/…` and, as its `Location`
+//! headers point there, under `/system/ws/v12/…` too.
+
+pub mod error;
+pub mod format;
+pub mod xml;
+
+use axum::Router;
+
+use super::AppState;
+
+/// The door's routes, each under both of its prefixes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+}
