@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::domain::auth::SecretCost;
+use crate::domain::users::SessionPolicy;
 use crate::domain::Limits;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -22,6 +24,12 @@ pub struct FileConfig {
     pub log_format: Option<LogFormat>,
     pub idempotency_retention_hours: Option<u64>,
     pub rate_limit: Option<u32>,
+    /// Seconds an eGain session lives unused (default 1800).
+    pub session_idle_secs: Option<u64>,
+    /// argon2id's cost for passwords and other secrets (OWASP's minimum by default).
+    pub argon2_memory_kib: Option<u32>,
+    pub argon2_iterations: Option<u32>,
+    pub argon2_parallelism: Option<u32>,
     #[serde(default)]
     pub limits: Option<Limits>,
 }
@@ -77,6 +85,10 @@ pub struct ServeConfig {
     pub idempotency_retention: Duration,
     pub limits: Limits,
     pub rate_limit: u32,
+    /// What hashing a password costs.
+    pub secret_cost: SecretCost,
+    /// How long eGain sessions live unused, and how often their use is written.
+    pub sessions: SessionPolicy,
 }
 
 /// The first value that is set: flag or environment (already merged by clap), then file, then default.

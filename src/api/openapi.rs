@@ -6,6 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::bank;
+use super::egain;
 use super::http::problem::PROBLEM_JSON;
 use super::http::{ops, problem};
 use super::native::{
@@ -63,12 +64,15 @@ impl Modify for BearerAuth {
 pub struct ApiDoc;
 
 /// The document as served: the generated one, with what the annotations cannot say put
-/// right in one place. Every error answer of `/v1` and `/v2` is a problem document, and the
+/// right in one place. Every error answer of `/v1` and `/v2` is a problem document, the eGain
+/// door's paths are described from its own schema, and the
 /// custom attributes map is named for what it is rather than for the Rust type behind it.
 pub fn document() -> Value {
     let mut document = serde_json::to_value(ApiDoc::openapi()).expect("the document serialises");
     problems_are_problem_json(&mut document);
     rename_schema(&mut document, "BTreeMap", "Attributes");
+    // After the problem+json step: this door answers errors in its own shape.
+    egain::openapi::add_to(&mut document);
     document
 }
 

@@ -9,8 +9,11 @@ mod catalogs;
 mod error;
 mod events;
 pub mod keys;
+mod numbers;
 mod pipeline;
 mod reads;
+mod secrets;
+pub mod sessions;
 
 pub use caller::Caller;
 pub use error::AppError;
@@ -20,10 +23,14 @@ pub use pipeline::{respond_with, Command, Failure, Reply, Respond};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::domain::auth::SecretCost;
+use crate::domain::users::SessionPolicy;
 use crate::domain::Limits;
 use crate::store::Store;
 use catalogs::CatalogCache;
 use keys::KeyCache;
+use secrets::Secrets;
+use sessions::LoginTurns;
 
 pub type AppResult<T> = Result<T, AppError>;
 
@@ -36,6 +43,10 @@ pub struct Settings {
     /// How long the set of working API keys is trusted for the keys it holds: a revoked
     /// key stops working on every process within this (and one read of the keys).
     pub key_ttl: Duration,
+    /// What hashing a password (or a PIN, a secret answer) costs.
+    pub secret_cost: SecretCost,
+    /// How long the eGain door's sessions live unused, and how often their use is written.
+    pub sessions: SessionPolicy,
 }
 
 impl Default for Settings {
@@ -44,6 +55,8 @@ impl Default for Settings {
             limits: Limits::default(),
             catalog_ttl: Duration::from_secs(1),
             key_ttl: Duration::from_secs(2),
+            secret_cost: SecretCost::default(),
+            sessions: SessionPolicy::default(),
         }
     }
 }
@@ -59,7 +72,11 @@ struct Inner {
     limits: Limits,
     catalogs: CatalogCache,
     keys: KeyCache,
+    numbers: numbers::Numbers,
     encoder: Arc<dyn EventEncoder>,
+    secrets: Secrets,
+    sessions: SessionPolicy,
+    logins: LoginTurns,
 }
 
 impl Registry {
@@ -69,6 +86,10 @@ impl Registry {
             inner: Arc::new(Inner {
                 catalogs: CatalogCache::new(settings.catalog_ttl, settings.limits.clone()),
                 keys: KeyCache::new(settings.key_ttl),
+                numbers: numbers::Numbers::new(),
+                secrets: Secrets::new(settings.secret_cost),
+                sessions: settings.sessions,
+                logins: LoginTurns::default(),
                 limits: settings.limits,
                 store,
                 encoder,
@@ -82,5 +103,12 @@ impl Registry {
 
     fn store(&self) -> &Store {
         &self.inner.store
+    }
+}
+
+impl Registry {
+    /// Gives a number to every customer stored before numbers existed; how many there were.
+    pub async fn number_customers(&self) -> AppResult<usize> {
+        self.inner.numbers.backfill(self.store()).await
     }
 }

@@ -4,13 +4,18 @@ use super::{events, AppError, AppResult, Caller, Registry};
 use crate::domain::auth::Role;
 use crate::domain::bank::{plan_batch as plan_bank_batch, plan_update, BankCustomerSpec, BankPlan};
 use crate::domain::catalog::{Catalog, CatalogRules};
+use crate::domain::contact::edit::{plan_edit, DetailsEdit};
+use crate::domain::contact::{ContactDetails, Secret};
+use crate::domain::customer::NewCustomer;
+use crate::domain::entity::new_id;
 use crate::domain::entity::StateSpec;
 use crate::domain::errors::FieldErrors;
 use crate::domain::events::NewEvent;
 use crate::domain::idempotency::{Answer, Claim};
 use crate::domain::lifecycle::{plan_patch, plan_state_change, PatchSpec};
-use crate::domain::object::{plan_batch, ObjectSpec};
+use crate::domain::object::{plan_batch, NewObject, ObjectSpec, OnExisting};
 use crate::domain::outcome::Written;
+use crate::domain::records::Record;
 use crate::domain::refusal::Refusal;
 use crate::domain::time::Timestamp;
 use crate::domain::{FieldPath, Kind, Limits};
@@ -37,6 +42,11 @@ pub enum Command {
         spec: PatchSpec,
     },
     PutCatalog(Catalog),
+    /// An edit of the contact data of the customer with this number.
+    EditContact {
+        number: u64,
+        edit: DetailsEdit,
+    },
     /// A bank feed's batch of customers with their accounts and cards, all or none.
     BankBatch(Vec<BankCustomerSpec>),
     /// The same, for customers that are stored: a full payload for each, all or none.
@@ -179,6 +189,9 @@ impl Registry {
             Command::BankUpdate(specs) => {
                 return self.plan_bank(tenant, specs, plan_update, at).await;
             }
+            Command::EditContact { number, edit } => {
+                return self.plan_contact_edit(tenant, number, edit, at).await;
+            }
             Command::Batch(specs) => {
                 let (_, catalog) = self.catalog_rules(tenant).await?;
                 let items = (0..specs.len()).map(FieldPath::item).collect();
@@ -210,7 +223,8 @@ impl Registry {
                     | Command::PutCatalog(_)
                     | Command::Batch(_)
                     | Command::BankBatch(_)
-                    | Command::BankUpdate(_) => unreachable!("planned above"),
+                    | Command::BankUpdate(_)
+                    | Command::EditContact { .. } => unreachable!("planned above"),
                 }
             }
         };
@@ -222,6 +236,50 @@ impl Registry {
             },
             Err(errors) => Planned::Invalid(errors),
         })
+    }
+
+    /// An edit merged onto the customer as it stands; the write is refused as stale if the
+    /// customer changes before it.
+    async fn plan_contact_edit(
+        &self,
+        tenant: &str,
+        number: u64,
+        edit: DetailsEdit,
+        at: Timestamp,
+    ) -> AppResult<Planned> {
+        let (_, catalog) = self.catalog_rules(tenant).await?;
+        let store = self.store();
+        let current = match store.customer_by_number(tenant, number).await? {
+            Some(id) => store.object(Kind::Customer, tenant, &id).await?,
+            None => None,
+        };
+        let Some(Record::Customer(current)) = current else {
+            return Ok(Planned::Write {
+                write: Write::EditContact {
+                    id: None,
+                    details: Box::default(),
+                    read_at: at,
+                },
+                catalog: None,
+                items: Vec::new(),
+            });
+        };
+        let stored = current.contact.unwrap_or_default();
+        let limits = &self.inner.limits;
+        Ok(
+            match plan_edit(&stored, edit, &catalog, limits, at, &mut new_id) {
+                Err(errors) => Planned::Invalid(errors),
+                Ok(details) => Planned::Write {
+                    write: Write::EditContact {
+                        id: Some(current.common.id),
+                        details: Box::new(details),
+                        read_at: current.common.updated_at,
+                    },
+                    catalog: None,
+                    items: Vec::new(),
+                },
+            },
+        )
     }
 
     /// A bank batch, planned by `plan` (of new customers, or of stored ones to update).
@@ -257,6 +315,7 @@ impl Registry {
         at: Timestamp,
         changes_catalog: bool,
     ) -> AppResult<Reply> {
+        let write = self.prepare(write).await?;
         let ctx = WriteCtx {
             tenant: caller.tenant.clone(),
             actor: caller.actor.clone(),
@@ -276,6 +335,46 @@ impl Registry {
             Executed::KeyReused => Err(AppError::KeyReused),
             Executed::InProgress => Err(AppError::InProgress),
         }
+    }
+
+    /// What a planned write needs before it is stored: a number for each new customer,
+    /// and the hashes of the secrets it carries in the clear.
+    async fn prepare(&self, mut write: Write) -> AppResult<Write> {
+        if let Write::EditContact { details, .. } = &mut write {
+            self.hash_secrets(details).await?;
+        }
+        if let Write::Create(objects) = &mut write {
+            let mut customers: Vec<&mut NewCustomer> = objects
+                .iter_mut()
+                .flat_map(NewObject::customers_mut)
+                .filter(|c| c.on_existing != OnExisting::Update)
+                .collect();
+            let numbers = self
+                .inner
+                .numbers
+                .take(self.store(), customers.len())
+                .await?;
+            for (customer, number) in customers.iter_mut().zip(numbers) {
+                customer.number = Some(number);
+            }
+            for customer in customers {
+                if let Some(details) = &mut customer.contact {
+                    self.hash_secrets(details).await?;
+                }
+            }
+        }
+        Ok(write)
+    }
+
+    /// Replaces every secret given in the clear by its hash.
+    pub(super) async fn hash_secrets(&self, details: &mut ContactDetails) -> AppResult<()> {
+        for secret in details.secrets_mut() {
+            if let Secret::Given(clear) = secret {
+                let hash = self.hash_secret(std::mem::take(clear)).await?;
+                *secret = Secret::Hashed(hash);
+            }
+        }
+        Ok(())
     }
 
     /// Makes `catalog` the tenant's catalog unless it already is; returns the version in

@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::{AppResult, Caller, Registry};
 use crate::domain::auth::Role;
 use crate::domain::catalog::CatalogRules;
+use crate::domain::contact::ContactSearch;
 use crate::domain::events::Event;
 use crate::domain::records::{History, HistoryEntry, ListFilter, Record};
 use crate::domain::Kind;
@@ -28,6 +29,55 @@ impl Registry {
     pub async fn object(&self, caller: &Caller, kind: Kind, id: &str) -> AppResult<Option<Record>> {
         caller.require(Role::Reader)?;
         Ok(self.store().object(kind, &caller.tenant, id).await?)
+    }
+
+    /// The tenant's customer with this number.
+    pub async fn customer_by_number(
+        &self,
+        caller: &Caller,
+        number: u64,
+    ) -> AppResult<Option<Record>> {
+        caller.require(Role::Reader)?;
+        let Some(id) = self
+            .store()
+            .customer_by_number(&caller.tenant, number)
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(self
+            .store()
+            .object(Kind::Customer, &caller.tenant, &id)
+            .await?)
+    }
+
+    /// Page `page` (from 1) of `size` of the customers a contact point of which matches,
+    /// in id order.
+    pub async fn search_contacts(
+        &self,
+        caller: &Caller,
+        search: ContactSearch,
+        page: usize,
+        size: usize,
+    ) -> AppResult<Vec<Record>> {
+        caller.require(Role::Reader)?;
+        let skip = page.saturating_sub(1).saturating_mul(size);
+        let wanted = i64::try_from(skip.saturating_add(size)).unwrap_or(i64::MAX);
+        let ids = self
+            .store()
+            .search_contacts(&caller.tenant, search, wanted)
+            .await?;
+        let mut records = Vec::new();
+        for id in ids.iter().skip(skip) {
+            if let Some(record) = self
+                .store()
+                .object(Kind::Customer, &caller.tenant, id)
+                .await?
+            {
+                records.push(record);
+            }
+        }
+        Ok(records)
     }
 
     /// One page of a listing, and whether more follow it.

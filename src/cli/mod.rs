@@ -1,8 +1,9 @@
-//! The `clientele` command: `serve`, `keys`, `catalog`.
+//! The `clientele` command: `serve`, `keys`, `users`, `catalog`.
 
 mod catalog;
 mod keys;
 mod serve;
+mod users;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -59,6 +60,9 @@ enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Manage the eGain door's users (agents).
+    #[command(subcommand)]
+    Users(users::UsersCommand),
     /// Show or replace a tenant's catalog.
     #[command(subcommand)]
     Catalog(catalog::CatalogCommand),
@@ -119,13 +123,17 @@ async fn run(cli: Cli) -> Result<(), CliError> {
     let database_url = cli.database_url(&file);
     match cli.command {
         Command::Serve(args) => {
-            let config = args.resolve(file, database_url);
+            let config = args.resolve(file, database_url)?;
             init_logging(config.log_format);
             serve::run(config).await
         }
         Command::Keys(command) => {
             init_logging(LogFormat::Text);
             keys::run(command, &database_url).await
+        }
+        Command::Users(command) => {
+            init_logging(LogFormat::Text);
+            users::run(command, &database_url, &file).await
         }
         Command::Catalog(command) => {
             init_logging(LogFormat::Text);

@@ -5,12 +5,13 @@ use std::time::Duration;
 use clap::Args;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
-use super::{catalog, keys, open_store, CliError};
+use super::{catalog, keys, open_store, users, CliError};
 use crate::api::{self, AppState};
 use crate::app::{Registry, Settings};
 use crate::config::{pick, FileConfig, LogFormat, Secret, ServeConfig, DEFAULT_LISTEN};
 use crate::domain::auth::{check_given_key, ApiKey, Role};
 use crate::domain::time::Timestamp;
+use crate::domain::users::{SessionPolicy, DEFAULT_SESSION_IDLE, DEFAULT_SESSION_TOUCH};
 use crate::store::Store;
 
 const DEFAULT_TENANT: &str = "default";
@@ -34,11 +35,33 @@ pub struct ServeArgs {
     /// Requests a second per API key, with as large a burst (default 1000; 0 = no limit).
     #[arg(long, env = "CLIENTELE_RATE_LIMIT")]
     rate_limit: Option<u32>,
+    /// Seconds an eGain session lives unused (default 1800).
+    #[arg(long, env = "CLIENTELE_SESSION_IDLE_SECS")]
+    session_idle_secs: Option<u64>,
+    /// At most how often a session's use is written, in seconds (default 60).
+    #[arg(long, env = "CLIENTELE_SESSION_TOUCH_SECS")]
+    session_touch_secs: Option<u64>,
+    #[command(flatten)]
+    argon2: users::Argon2Args,
 }
 
 impl ServeArgs {
-    pub fn resolve(self, file: FileConfig, database_url: String) -> ServeConfig {
-        ServeConfig {
+    pub fn resolve(self, file: FileConfig, database_url: String) -> Result<ServeConfig, CliError> {
+        let secret_cost = self.argon2.cost(&file)?;
+        let idle = pick(self.session_idle_secs, file.session_idle_secs, || {
+            DEFAULT_SESSION_IDLE.as_secs()
+        });
+        // By default a use is written once a minute, or twice an idle period if shorter.
+        let touch = self
+            .session_touch_secs
+            .unwrap_or_else(|| DEFAULT_SESSION_TOUCH.as_secs().min(idle / 2));
+        let sessions = SessionPolicy::new(Duration::from_secs(idle), Duration::from_secs(touch))
+            .map_err(|why| {
+                CliError::Config(format!(
+                    "CLIENTELE_SESSION_IDLE_SECS, CLIENTELE_SESSION_TOUCH_SECS: {why}"
+                ))
+            })?;
+        Ok(ServeConfig {
             listen: pick(self.listen, file.listen, || DEFAULT_LISTEN.to_owned()),
             listen_fd: self.listen_fd,
             database_url,
@@ -50,7 +73,9 @@ impl ServeArgs {
             ),
             limits: file.limits.unwrap_or_default(),
             rate_limit: pick(self.rate_limit, file.rate_limit, || 1000),
-        }
+            secret_cost,
+            sessions,
+        })
     }
 }
 
@@ -170,10 +195,23 @@ pub async fn run(config: ServeConfig) -> Result<(), CliError> {
     }
     let settings = Settings {
         limits: config.limits.clone(),
+        secret_cost: config.secret_cost,
+        sessions: config.sessions,
         ..Settings::default()
     };
     let registry = Registry::new(store.clone(), settings, api::event_encoder());
+    let numbered = registry
+        .number_customers()
+        .await
+        .map_err(|e| CliError::Config(format!("numbering customers: {e}")))?;
+    if numbered > 0 {
+        tracing::info!(
+            numbered,
+            "numbered the customers stored before numbers existed"
+        );
+    }
     let state = AppState::new(registry, config.rate_limit, install_metrics());
+    let purge_sessions = tokio::spawn(purge_sessions(state.registry.clone()));
     let purge = tokio::spawn(purge_idempotency(
         store.clone(),
         config.idempotency_retention,
@@ -186,6 +224,7 @@ pub async fn run(config: ServeConfig) -> Result<(), CliError> {
     );
     serve_connections(listener, api::router(state), shutdown).await;
     purge.abort();
+    purge_sessions.abort();
     store.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -255,6 +294,19 @@ async fn serve_connections(
         _ = graceful.shutdown() => {}
         _ = tokio::time::sleep(DRAIN) => {
             tracing::warn!("requests still open {DRAIN:?} after the signal were cut off");
+        }
+    }
+}
+
+/// Forgets the eGain door's sessions once they have expired.
+async fn purge_sessions(registry: Registry) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match registry.purge_sessions().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(purged = n, "forgot expired sessions"),
+            Err(e) => tracing::warn!(error = %e, "purging sessions failed"),
         }
     }
 }

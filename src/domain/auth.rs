@@ -162,18 +162,76 @@ pub fn key_hash(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
 }
 
-/// Hashes a low-entropy secret (a password, a PIN) with argon2 and a random salt.
-pub fn hash_secret(secret: &str) -> String {
+/// What hashing a low-entropy secret costs: argon2id's memory (KiB), passes and lanes.
+/// The default is OWASP's minimum (m = 19456 KiB, t = 2, p = 1), argon2's own default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecretCost {
+    memory_kib: u32,
+    iterations: u32,
+    parallelism: u32,
+}
+
+impl SecretCost {
+    /// Refuses what argon2 cannot run: no pass, no lane, or less than 8 KiB a lane.
+    pub fn new(memory_kib: u32, iterations: u32, parallelism: u32) -> Result<Self, String> {
+        argon2::Params::new(memory_kib, iterations, parallelism, None).map_err(|e| {
+            format!(
+                "argon2 cannot run with memory {memory_kib} KiB, {iterations} iterations and \
+                 parallelism {parallelism} ({e}): use at least 1 iteration, 1 lane and 8 KiB \
+                 of memory a lane"
+            )
+        })?;
+        Ok(Self {
+            memory_kib,
+            iterations,
+            parallelism,
+        })
+    }
+
+    pub fn memory_kib(self) -> u32 {
+        self.memory_kib
+    }
+
+    pub fn iterations(self) -> u32 {
+        self.iterations
+    }
+
+    pub fn parallelism(self) -> u32 {
+        self.parallelism
+    }
+
+    fn hasher(self) -> argon2::Argon2<'static> {
+        let params = argon2::Params::new(self.memory_kib, self.iterations, self.parallelism, None)
+            .expect("checked when the cost was made");
+        argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+    }
+}
+
+impl Default for SecretCost {
+    fn default() -> Self {
+        Self {
+            memory_kib: argon2::Params::DEFAULT_M_COST,
+            iterations: argon2::Params::DEFAULT_T_COST,
+            parallelism: argon2::Params::DEFAULT_P_COST,
+        }
+    }
+}
+
+/// Hashes a low-entropy secret (a password, a PIN) with argon2id at `cost` and a random
+/// salt. It takes the CPU for as long as the cost says: run it off the async threads.
+pub fn hash_secret(secret: &str, cost: SecretCost) -> String {
     use argon2::password_hash::{PasswordHasher, SaltString};
     let mut salt_bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut salt_bytes);
     let salt = SaltString::encode_b64(&salt_bytes).expect("16 bytes make a valid salt");
-    argon2::Argon2::default()
+    cost.hasher()
         .hash_password(secret.as_bytes(), &salt)
-        .expect("argon2 with default parameters cannot fail")
+        .expect("argon2 with checked parameters cannot fail")
         .to_string()
 }
 
+/// Whether `secret` is the one `hash` was made from, at the cost the hash names (so hashes
+/// made at an older cost keep working).
 pub fn verify_secret(secret: &str, hash: &str) -> bool {
     use argon2::password_hash::{PasswordHash, PasswordVerifier};
     PasswordHash::new(hash)
@@ -207,10 +265,28 @@ mod tests {
 
     #[test]
     fn secrets_verify_only_against_their_own_hash() {
-        let hash = hash_secret("0121");
+        let hash = hash_secret("0121", SecretCost::default());
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         assert!(verify_secret("0121", &hash));
         assert!(!verify_secret("0122", &hash));
         assert!(!hash.contains("0121"));
+        // A hash keeps its own cost: one made cheaply verifies whatever the cost is now.
+        let cheap = hash_secret("0121", SecretCost::new(8, 1, 1).unwrap());
+        assert!(cheap.starts_with("$argon2id$v=19$m=8,t=1,p=1$"), "{cheap}");
+        assert!(verify_secret("0121", &cheap));
+        assert!(!verify_secret("0121", "not a hash"));
+    }
+
+    #[test]
+    fn a_cost_argon2_cannot_run_is_refused() {
+        assert!(SecretCost::new(0, 2, 1).is_err());
+        assert!(SecretCost::new(19456, 0, 1).is_err());
+        assert!(SecretCost::new(19456, 2, 0).is_err());
+        assert!(SecretCost::new(8, 1, 2).is_err());
+        assert_eq!(SecretCost::new(19456, 2, 1), Ok(SecretCost::default()));
     }
 
     #[test]

@@ -2,6 +2,8 @@
 
 use super::bank::BankProfile;
 use super::catalog::CatalogRules;
+use super::contact::spec::DetailsSpec;
+use super::contact::{self, ContactDetails};
 use super::entity::{self, CommonSpec, NewEntity, ReferenceSpec};
 use super::errors::FieldErrors;
 use super::kind::Kind;
@@ -17,6 +19,8 @@ pub struct CustomerSpec {
     pub common: CommonSpec,
     pub test_customer: Option<bool>,
     pub parent: Option<ReferenceSpec>,
+    /// Contact data, as the eGain door sends it.
+    pub contact: Option<DetailsSpec>,
 }
 
 /// A customer that passed every rule that needs no database; ready to be stored.
@@ -30,6 +34,9 @@ pub struct NewCustomer {
     /// else kept as a pending link until it arrives (bank feeds come in any order).
     pub awaited_parent: Option<String>,
     pub bank: Option<BankProfile>,
+    pub contact: Option<ContactDetails>,
+    /// The customer's number, given by the write pipeline just before the write.
+    pub number: Option<u64>,
     /// `Update` for a customer that must be stored, whose bank profile and parent the
     /// write replaces.
     pub on_existing: OnExisting,
@@ -43,9 +50,15 @@ pub fn plan(
     at: Timestamp,
 ) -> Result<NewCustomer, FieldErrors> {
     let mut errors = FieldErrors::new();
+    let mut common = spec.common;
+    // A customer sent with contact data (through the eGain door) takes what it does not
+    // say from the profile the catalog names for that door.
+    if spec.contact.is_some() && common.profile.is_none() {
+        common.profile = Some(catalog.contact().customer_profile.clone());
+    }
     let planned = entity::plan(
         Kind::Customer,
-        spec.common,
+        common,
         true,
         catalog,
         limits,
@@ -56,6 +69,25 @@ pub fn plan(
         .parent
         .as_ref()
         .and_then(|p| entity::check_reference(Field::Parent, p, limits, &mut errors));
+    let contact = match spec.contact {
+        Some(mut details) => {
+            // Ids are the registry's to give: one a create names is not taken.
+            for person in &mut details.persons {
+                person.id = None;
+                for point in &mut person.points {
+                    point.id = None;
+                }
+            }
+            match contact::rules::plan(details, catalog, limits, at, &mut entity::new_id) {
+                Ok(details) => Some(details),
+                Err(problems) => {
+                    errors.extend(problems);
+                    None
+                }
+            }
+        }
+        None => None,
+    };
     match planned {
         Some(entity) if errors.is_empty() => Ok(NewCustomer {
             entity,
@@ -63,6 +95,8 @@ pub fn plan(
             parent,
             awaited_parent: None,
             bank: None,
+            contact,
+            number: None,
             on_existing: OnExisting::Refuse,
         }),
         _ => Err(errors),
@@ -78,6 +112,8 @@ impl NewCustomer {
             parent: None,
             awaited_parent: None,
             bank: None,
+            contact: None,
+            number: None,
             on_existing: OnExisting::Refuse,
         })
     }

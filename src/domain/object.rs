@@ -1,13 +1,13 @@
 //! A new object of any kind, and batches of them: every item planned before any is
 //! written, every problem reported at its item's index.
 
-use super::account::{self, AccountSpec, NewAccount};
+use super::account::{self, AccountSpec, NewAccount, Owner};
 use super::catalog::CatalogRules;
 use super::customer::{self, CustomerSpec, NewCustomer};
 use super::errors::FieldErrors;
 use super::kind::Kind;
 use super::path::FieldPath;
-use super::subscriber::{self, NewSubscriber, SubscriberSpec};
+use super::subscriber::{self, AccountOf, NewSubscriber, SubscriberSpec};
 use super::time::Timestamp;
 use super::Limits;
 
@@ -78,6 +78,23 @@ impl ObjectSpec {
 }
 
 impl NewObject {
+    /// The new customers the object is or makes (an account's owner made from a profile,
+    /// a subscriber's account's), for the write to give each its number.
+    pub fn customers_mut(&mut self) -> Vec<&mut NewCustomer> {
+        let account = match self {
+            NewObject::Customer(customer) => return vec![customer],
+            NewObject::Account(account) => account,
+            NewObject::Subscriber(subscriber) => match &mut subscriber.account {
+                AccountOf::Create(account) => account,
+                AccountOf::Existing(_) => return Vec::new(),
+            },
+        };
+        match &mut account.owner {
+            Owner::Create(customer) => vec![customer],
+            Owner::Existing(_) => Vec::new(),
+        }
+    }
+
     pub fn kind(&self) -> Kind {
         match self {
             NewObject::Customer(_) => Kind::Customer,

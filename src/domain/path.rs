@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use super::contact::ContactField;
+
 /// A field of the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Field {
@@ -57,6 +59,10 @@ pub enum Field {
     Last4,
     CardType,
     Network,
+    /// A customer's contact data (classification, contact persons and points).
+    Contact(ContactField),
+    /// The customer's number, the decimal id the eGain door shows.
+    Number,
 }
 
 impl Field {
@@ -102,6 +108,8 @@ impl Field {
             Field::Last4 => "last4",
             Field::CardType => "cardType",
             Field::Network => "network",
+            Field::Contact(field) => field.name(),
+            Field::Number => "number",
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use super::attributes::Attributes;
 use super::bank::{BankAccount, BankProfile, Card};
+use super::contact::ContactDetails;
 use super::kind::Kind;
 use super::state::StateWithReason;
 use super::time::Timestamp;
@@ -42,6 +43,10 @@ pub struct CustomerRecord {
     /// A parent named by external id that is not stored yet.
     pub awaited_parent: Option<String>,
     pub bank: Option<BankProfile>,
+    /// The decimal id the eGain door names the customer by; `None` only for customers
+    /// stored before numbers existed, until a server next starts.
+    pub number: Option<u64>,
+    pub contact: Option<ContactDetails>,
 }
 
 /// One owning customer of an account; exactly one is primary.
@@ -70,6 +75,8 @@ pub struct SubscriberRecord {
 }
 
 /// Any object, as itself.
+// Built once per read and moved to the answer; a box would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Record {
     Customer(CustomerRecord),

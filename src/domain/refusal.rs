@@ -11,6 +11,9 @@ pub enum UniqueKey {
     ExternalId(Kind),
     /// A primary resource is unique among subscribers not DEACTIVATED.
     PrimaryResource,
+    /// An email address is unique among the tenant's contact points (per department when
+    /// the catalog departmentalizes customers).
+    Email,
     /// Two catalog replacements raced for one version number.
     CatalogVersion,
 }
@@ -30,6 +33,8 @@ pub enum Refusal {
     Missing,
     /// The object the write is about is DEACTIVATED and takes no change.
     Terminal,
+    /// The object changed between the read an edit was merged onto and its write.
+    Stale,
     /// Refused before the store; the caller knows the problems and renders them.
     Refused,
 }
@@ -43,7 +48,7 @@ impl Refusal {
             | Refusal::NotFound { item, .. }
             | Refusal::ReferenceTerminal { item, .. }
             | Refusal::ParentCycle { item } => Some(*item),
-            Refusal::Missing | Refusal::Terminal | Refusal::Refused => None,
+            Refusal::Missing | Refusal::Terminal | Refusal::Stale | Refusal::Refused => None,
         }
     }
 }

@@ -14,9 +14,13 @@ pub use crate::domain::outcome::{Created, Written};
 pub use write::*;
 
 use crate::domain::auth::{KeyInfo, KeyRecord, KnownKey, Role};
+use crate::domain::contact::ContactSearch;
 use crate::domain::events::Event;
 use crate::domain::records::{History, HistoryEntry, ListFilter, Record};
 use crate::domain::time::Timestamp;
+use crate::domain::users::{
+    NewUser, SessionOpened, SessionOpening, SessionRecord, UserInfo, UserRecord,
+};
 use crate::domain::Kind;
 
 #[derive(Debug, thiserror::Error)]
@@ -136,6 +140,106 @@ impl Store {
     #[tracing::instrument(skip_all, err)]
     pub async fn touch_key(&self, id: &str, at: Timestamp, since: Timestamp) -> Result<()> {
         delegate!(self, s => s.touch_key(id, at, since).await)
+    }
+
+    /// Stores a user (creating its tenant); `false`, storing nothing, when the name is taken.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn insert_user(&self, user: NewUser, at: Timestamp) -> Result<bool> {
+        delegate!(self, s => s.insert_user(user, at).await)
+    }
+
+    /// The user of this name, with its password's hash.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn find_user(&self, name: &str) -> Result<Option<UserRecord>> {
+        delegate!(self, s => s.find_user(name).await)
+    }
+
+    /// Every user in creation order; of one tenant if named. No hashes.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn list_users(&self, tenant: Option<&str>) -> Result<Vec<UserInfo>> {
+        delegate!(self, s => s.list_users(tenant).await)
+    }
+
+    /// Opens a session in one transaction that holds the user's row, so that concurrent
+    /// logins of one user (on any process) count its sessions one at a time.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn open_session(&self, opening: SessionOpening) -> Result<SessionOpened> {
+        delegate!(self, s => s.open_session(opening).await)
+    }
+
+    /// The session with this token's hash, if it was used after `live_since`.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn find_session(
+        &self,
+        token_hash: &str,
+        live_since: Timestamp,
+    ) -> Result<Option<SessionRecord>> {
+        delegate!(self, s => s.find_session(token_hash, live_since).await)
+    }
+
+    /// Records a use of a session at `at`, unless one was recorded after `since` or the
+    /// session was not used after `live_since` (it is over, and stays over).
+    #[tracing::instrument(skip_all, err)]
+    pub async fn touch_session(
+        &self,
+        id: &str,
+        at: Timestamp,
+        since: Timestamp,
+        live_since: Timestamp,
+    ) -> Result<()> {
+        delegate!(self, s => s.touch_session(id, at, since, live_since).await)
+    }
+
+    /// Ends the session with this token's hash if it is live; whether it was.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn end_session(&self, token_hash: &str, live_since: Timestamp) -> Result<bool> {
+        delegate!(self, s => s.end_session(token_hash, live_since).await)
+    }
+
+    /// Forgets sessions last used at `before` or earlier; returns how many.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn purge_sessions(&self, before: Timestamp) -> Result<u64> {
+        delegate!(self, s => s.purge_sessions(before).await)
+    }
+
+    /// The installation's key to customer numbers.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn number_key(&self) -> Result<String> {
+        delegate!(self, s => s.number_key().await)
+    }
+
+    /// Reserves `count` values of the customer-number counter, committed at once; the first.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn reserve_numbers(&self, count: u64) -> Result<u64> {
+        delegate!(self, s => s.reserve_numbers(count).await)
+    }
+
+    /// Customers stored before numbers existed, at most `limit`.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn unnumbered_customers(&self, limit: i64) -> Result<Vec<String>> {
+        delegate!(self, s => s.unnumbered_customers(limit).await)
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    pub async fn set_numbers(&self, numbers: Vec<(String, u64)>) -> Result<()> {
+        delegate!(self, s => s.set_numbers(numbers).await)
+    }
+
+    /// The id of the tenant's customer with this number.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn customer_by_number(&self, tenant: &str, number: u64) -> Result<Option<String>> {
+        delegate!(self, s => s.customer_by_number(tenant, number).await)
+    }
+
+    /// The ids of the tenant's customers a contact point of which matches, in id order.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn search_contacts(
+        &self,
+        tenant: &str,
+        search: ContactSearch,
+        limit: i64,
+    ) -> Result<Vec<String>> {
+        delegate!(self, s => s.search_contacts(tenant, search, limit).await)
     }
 
     /// The tenant's latest catalog document and its version, if one was ever stored.

@@ -1,5 +1,6 @@
 //! What a write asks of the store and what it gives back, idempotency included.
 
+use crate::domain::contact::ContactDetails;
 use crate::domain::events::NewEvent;
 use crate::domain::idempotency::{Answer, Claim};
 use crate::domain::lifecycle::{Patch, StateChange};
@@ -22,6 +23,14 @@ pub enum Write {
         id: String,
         patch: Patch,
     },
+    /// Replaces a customer's contact data with `details`, merged by the pipeline onto the
+    /// customer as it stood at `read_at` (its `updatedAt`): refused as stale when it has
+    /// changed since. `id` is `None` when no customer had the number the edit named.
+    EditContact {
+        id: Option<String>,
+        details: Box<ContactDetails>,
+        read_at: Timestamp,
+    },
     /// A validated catalog document (JSON), stored as the tenant's next version.
     PutCatalog {
         document: String,
@@ -39,10 +48,11 @@ impl Write {
             // An update may be refused after some of it is written.
             Write::Create(objects) => matches!(
                 objects.as_slice(),
-                [NewObject::Customer(c)] if c.on_existing == OnExisting::Refuse
+                // Contact data is written after the customer, and its email can be taken.
+                [NewObject::Customer(c)] if c.on_existing == OnExisting::Refuse && c.contact.is_none()
             ),
             Write::PutCatalog { .. } | Write::Refuse => true,
-            Write::ChangeState(_) | Write::Patch { .. } => false,
+            Write::ChangeState(_) | Write::Patch { .. } | Write::EditContact { .. } => false,
         }
     }
 }

@@ -85,7 +85,8 @@ impl EgainError {
             }))
             .expect("strings always serialise"),
             Format::Xml => {
-                let mut out = String::from(r#"<?xml version="1.0" encoding="UTF-8"?><error><code>"#);
+                let mut out =
+                    String::from(r#"<?xml version="1.0" encoding="UTF-8"?><error><code>"#);
                 escape_into(&mut out, &self.code);
                 out.push_str("</code><developerMessage>");
                 escape_into(&mut out, &self.message);
@@ -125,15 +126,18 @@ impl From<AppError> for EgainError {
     fn from(e: AppError) -> Self {
         match e {
             AppError::Forbidden { .. } => Self::forbidden(e.to_string()),
+            // Every refusal of a request on this door is a 400, this one too.
             AppError::KeyReused => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
+                StatusCode::BAD_REQUEST,
                 102,
                 "this idempotency key was used before with a different request",
             ),
             AppError::InProgress => Self::conflict(
                 "the first request with this idempotency key is still running; retry later",
             ),
-            AppError::Unavailable(detail) => Self::new(StatusCode::SERVICE_UNAVAILABLE, 101, detail),
+            AppError::Unavailable(detail) => {
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, 101, detail)
+            }
             AppError::Busy => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 102,

@@ -2,6 +2,10 @@
 
 use axum::http::{header, HeaderMap};
 
+/// The client accepts neither of the door's formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotAcceptable;
+
 /// The door's two formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -38,12 +42,12 @@ impl Format {
 
     /// The format an answer must take by `Accept` (XML when there is none); `Err` when
     /// the client accepts neither.
-    pub fn accepted(headers: &HeaderMap) -> Result<Format, ()> {
+    pub fn accepted(headers: &HeaderMap) -> Result<Format, NotAcceptable> {
         let Some(accept) = headers.get(header::ACCEPT) else {
             return Ok(Format::Xml);
         };
         let Ok(accept) = accept.to_str() else {
-            return Err(());
+            return Err(NotAcceptable);
         };
         let mut best: Option<(f32, usize, Format)> = None;
         for (position, range) in accept.split(',').enumerate() {
@@ -57,9 +61,7 @@ impl Format {
                 continue;
             }
             let format = match media.as_str() {
-                "application/xml" | "text/xml" | "application/*" | "text/*" | "*/*" => {
-                    Format::Xml
-                }
+                "application/xml" | "text/xml" | "application/*" | "text/*" | "*/*" => Format::Xml,
                 "application/json" => Format::Json,
                 _ => continue,
             };
@@ -72,7 +74,7 @@ impl Format {
                 best = Some((quality, position, format));
             }
         }
-        best.map(|(_, _, format)| format).ok_or(())
+        best.map(|(_, _, format)| format).ok_or(NotAcceptable)
     }
 }
 
@@ -81,7 +83,7 @@ mod tests {
     use super::*;
     use axum::http::HeaderValue;
 
-    fn accept(value: &str) -> Result<Format, ()> {
+    fn accept(value: &str) -> Result<Format, NotAcceptable> {
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT, HeaderValue::from_str(value).unwrap());
         Format::accepted(&headers)
@@ -93,8 +95,11 @@ mod tests {
         assert_eq!(accept("application/json"), Ok(Format::Json));
         assert_eq!(accept("text/xml"), Ok(Format::Xml));
         assert_eq!(accept("*/*"), Ok(Format::Xml));
-        assert_eq!(accept("application/xml;q=0.5, application/json"), Ok(Format::Json));
-        assert_eq!(accept("text/html"), Err(()));
-        assert_eq!(accept("application/json;q=0"), Err(()));
+        assert_eq!(
+            accept("application/xml;q=0.5, application/json"),
+            Ok(Format::Json)
+        );
+        assert_eq!(accept("text/html"), Err(NotAcceptable));
+        assert_eq!(accept("application/json;q=0"), Err(NotAcceptable));
     }
 }

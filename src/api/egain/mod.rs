@@ -2,8 +2,14 @@
 //! XML or JSON, behind agent sessions. It answers under `/ws/v12/…` and, as its `Location`
 //! headers point there, under `/system/ws/v12/…` too.
 
+pub mod customers;
+pub mod document;
 pub mod error;
 pub mod format;
+pub mod openapi;
+pub mod schema;
+pub mod session;
+pub mod wire;
 pub mod xml;
 
 use axum::Router;
@@ -13,4 +19,6 @@ use super::AppState;
 /// The door's routes, each under both of its prefixes.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(session::routes())
+        .merge(customers::routes())
 }

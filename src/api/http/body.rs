@@ -154,6 +154,30 @@ where
         let app = AppState::from_ref(state);
         let limit = app.limits.body_bytes;
         let media = is_json_media_type(req.headers());
+        let bytes = read_bytes(req, limit).await?;
+        match media {
+            Some(true) => {}
+            None if bytes.is_empty() => {
+                return Err(ApiError::malformed("a JSON body is required"));
+            }
+            _ => {
+                return Err(ApiError::unsupported_media_type(
+                    "send the body as application/json",
+                ))
+            }
+        }
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiError::malformed("a JSON body is required"));
+        }
+        let value = parse_json(&bytes, app.limits.nesting_depth)?;
+        Ok(Self { value })
+    }
+}
+
+/// A body of at most `limit` bytes: one declared larger is refused at once, one that grows
+/// larger as it arrives when it does, and one that trickles in too slowly in time.
+pub async fn read_bytes(req: Request, limit: usize) -> Result<Bytes, ApiError> {
+    {
         if let Some(declared) = declared_length(req.headers()).filter(|&n| n > limit as u64) {
             let refusal = ApiError::too_large(format!(
                 "the body is declared as {declared} bytes; the limit is {limit}"
@@ -172,22 +196,15 @@ where
                     "the body did not arrive in time",
                 )
             })??;
-        match media {
-            Some(true) => {}
-            None if bytes.is_empty() => {
-                return Err(ApiError::malformed("a JSON body is required"));
-            }
-            _ => {
-                return Err(ApiError::unsupported_media_type(
-                    "send the body as application/json",
-                ))
-            }
-        }
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError::malformed("a JSON body is required"));
-        }
-        let value = super::strict::parse(&bytes)?;
-        let max_depth = app.limits.nesting_depth;
+        Ok(bytes)
+    }
+}
+
+/// JSON text as a value: duplicate members refused, nesting at most `max_depth`, no NUL
+/// character in any string.
+pub fn parse_json(bytes: &[u8], max_depth: usize) -> Result<Value, ApiError> {
+    {
+        let value = super::strict::parse(bytes)?;
         if depth(&value) > max_depth {
             return Err(ApiError::malformed(format!(
                 "the body nests deeper than {max_depth} levels"
@@ -200,7 +217,7 @@ where
                 ]),
             );
         }
-        Ok(Self { value })
+        Ok(value)
     }
 }
 

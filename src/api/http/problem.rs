@@ -190,6 +190,15 @@ impl ApiError {
         self.status
     }
 
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+
+    /// The field problems, for a door that words them its own way.
+    pub fn field_errors(&self) -> &[FieldError] {
+        &self.errors
+    }
+
     pub fn problem(&self) -> Problem {
         Problem {
             problem_type: format!(

@@ -49,6 +49,7 @@ impl From<CreateCustomerRequest> for CustomerSpec {
             },
             test_customer: r.test_customer,
             parent: r.parent.map(Into::into),
+            contact: None,
         }
     }
 }

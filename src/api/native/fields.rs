@@ -64,6 +64,7 @@ fn unique_field(key: UniqueKey) -> &'static str {
         UniqueKey::ExternalId(_) => Field::ExternalId.name(),
         UniqueKey::PrimaryResource => Field::PrimaryResource.name(),
         UniqueKey::CatalogVersion => "version",
+        UniqueKey::Email => "contactPersons.contactPoints.emailAddress",
     }
 }
 
@@ -100,6 +101,11 @@ pub fn problem(failure: Failure<'_>, kind: Option<Kind>) -> ApiError {
                 field_name(Field::Parent, kind),
                 FieldCode::NotAllowed,
                 "parent links may not form a cycle, and this parent descends from the customer",
+            ),
+            Refusal::Stale => ApiError::new(
+                axum::http::StatusCode::CONFLICT,
+                "CONFLICT",
+                "the object changed while this request was being handled; retry",
             ),
             Refusal::Refused => ApiError::internal("a refusal without its problem"),
         },

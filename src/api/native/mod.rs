@@ -7,6 +7,7 @@ pub mod accounts;
 mod answers;
 mod bank_views;
 pub mod catalog;
+mod contact_views;
 pub mod customers;
 pub mod events;
 pub mod fields;

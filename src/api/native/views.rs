@@ -4,6 +4,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::bank_views::{BankAccountView, BankProfileView, CardView};
+use super::contact_views::ContactView;
 use crate::app::EventEncoder;
 use crate::domain::attributes::Attributes;
 use crate::domain::records::{
@@ -55,6 +56,13 @@ pub struct Customer {
     /// What a bank feed said of the customer, when one did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bank_profile: Option<BankProfileView>,
+    /// The decimal id the eGain door names the customer by.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub egain_id: Option<u64>,
+    /// Contact persons and points, and the classification that goes with them, when the
+    /// customer has any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<ContactView>,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     #[schema(value_type = String, format = DateTime)]
@@ -113,6 +121,8 @@ pub struct Subscriber {
 }
 
 /// Any of the three, shown as itself.
+// Built once per read and moved to the answer; a box would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum Entity {
@@ -139,6 +149,8 @@ impl From<&CustomerRecord> for Customer {
                 (None, None) => None,
             },
             bank_profile: r.bank.as_ref().map(BankProfileView::from),
+            egain_id: r.number,
+            contact: r.contact.as_ref().map(ContactView::from),
             created_at: c.created_at,
             updated_at: c.updated_at,
         }

@@ -175,6 +175,8 @@ impl Planner<'_> {
                     parent: None,
                     awaited_parent: parent,
                     bank: Some(bank),
+                    contact: None,
+                    number: None,
                     on_existing: OnExisting::Refuse,
                 },
                 at,

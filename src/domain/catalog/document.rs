@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::bank::BankCatalog;
+use super::contact::{self, ContactCatalog};
 use crate::domain::attributes::Attributes;
 use crate::domain::state::State;
 
@@ -89,6 +90,9 @@ pub struct Catalog {
     /// The bank-data door's profiles and value lists.
     #[serde(default)]
     pub bank: BankCatalog,
+    /// What contact data (the eGain door) is made with: its profile and custom attributes.
+    #[serde(default)]
+    pub contact: ContactCatalog,
 }
 
 fn strings(values: &[&str]) -> Vec<String> {
@@ -98,39 +102,11 @@ fn strings(values: &[&str]) -> Vec<String> {
 impl Default for Catalog {
     /// Holds every value the seed documents' examples use, so they work on a fresh install.
     fn default() -> Self {
-        let classifiers = [
-            ("level", &["Premium", "Gold", "Silver", "Standard"][..]),
-            ("role", &["Partner", "Customer", "Prospect", "Vendor"]),
-            ("industry", &["Telecom", "Finance", "Retail", "Healthcare"]),
-            (
-                "howReferred",
-                &["Customer", "Partner", "Web", "Advertisement"],
-            ),
-            ("gender", &["male", "female", "other"]),
-            ("suffix", &["jr.", "sr."]),
-            (
-                "employmentStatus",
-                &[
-                    "intern",
-                    "employed",
-                    "self-employed",
-                    "unemployed",
-                    "retired",
-                ],
-            ),
-            (
-                "maritalStatus",
-                &["married", "single", "divorced", "widowed"],
-            ),
-            (
-                "educationLevel",
-                &["post graduate", "graduate", "high school"],
-            ),
-            ("contactPersonType", &["Billing", "Primary", "Technical"]),
-        ]
-        .into_iter()
-        .map(|(name, values)| (name.to_owned(), strings(values)))
-        .collect();
+        let classifiers = contact::FIXED_CLASSIFIERS
+            .iter()
+            .chain(contact::CONFIGURED_CLASSIFIERS)
+            .map(|(name, values)| ((*name).to_owned(), strings(values)))
+            .collect();
         Catalog {
             customer_profiles: vec![
                 CustomerProfile {
@@ -144,6 +120,15 @@ impl Default for Catalog {
                 // keeps only it still holds the bank door's profile.
                 CustomerProfile {
                     code: "bank".into(),
+                    segment: "b2b".into(),
+                    state: State::Active,
+                    state_reason: "active".into(),
+                    custom_attributes: Attributes::new(),
+                },
+                // What a customer made through the eGain door is made with; b2b for the
+                // same reason as the bank profile.
+                CustomerProfile {
+                    code: "individual".into(),
                     segment: "b2b".into(),
                     state: State::Active,
                     state_reason: "active".into(),
@@ -201,6 +186,7 @@ impl Default for Catalog {
             departments: strings(&["Service"]),
             classifiers,
             bank: BankCatalog::default(),
+            contact: ContactCatalog::default(),
         }
     }
 }

@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use regex::Regex;
 
 use super::bank::{BankCatalog, BankList};
+use super::contact::{self, ContactCatalog};
 use super::document::{Catalog, CustomerProfile};
 use crate::domain::attributes::{self, Attributes};
 use crate::domain::errors::{FieldCode, FieldErrors};
@@ -246,6 +247,7 @@ impl Catalog {
             );
         }
         self.check_bank(&customer_codes, &account_codes, limits, &mut errors);
+        self.check_contact(&customer_codes, limits, &mut errors);
         errors.into_result(())?;
         Ok(CatalogRules {
             customer_profiles: self
@@ -314,7 +316,91 @@ impl Catalog {
     }
 }
 
+impl Catalog {
+    /// Contact data's profile must exist; its attribute names are keys, their values codes.
+    fn check_contact(
+        &self,
+        customer_codes: &BTreeSet<String>,
+        limits: &Limits,
+        errors: &mut FieldErrors,
+    ) {
+        let at = FieldPath::member("contact");
+        if !customer_codes.contains(&self.contact.customer_profile) {
+            errors.push(
+                at.clone().and_member("customerProfile"),
+                FieldCode::NotConfigured,
+                format!(
+                    "customer profile {:?} is not in customerProfiles",
+                    self.contact.customer_profile
+                ),
+            );
+        }
+        let attributes = at.and_member("customAttributes");
+        for (name, values) in &self.contact.custom_attributes {
+            if name.chars().count() > limits.attribute_key_chars {
+                errors.push(
+                    attributes.clone().key("?"),
+                    FieldCode::TooLong,
+                    format!(
+                        "attribute names are at most {} characters",
+                        limits.attribute_key_chars
+                    ),
+                );
+                continue;
+            }
+            let field = attributes.clone().key(name.as_str());
+            if !contact::attribute_name_is_valid(name) {
+                errors.push(
+                    field.clone(),
+                    FieldCode::InvalidFormat,
+                    "attribute names use only letters, digits, '_', '.' and '-'",
+                );
+            }
+            check_codes(field, values.iter().map(String::as_str), limits, errors);
+        }
+    }
+}
+
 impl CatalogRules {
+    pub fn contact(&self) -> &ContactCatalog {
+        &self.document.contact
+    }
+
+    /// The values a contact custom attribute takes (empty: any value); `None` when no
+    /// attribute of that name is configured.
+    pub fn contact_attribute(&self, name: &str) -> Option<&[String]> {
+        self.document
+            .contact
+            .custom_attributes
+            .get(name)
+            .map(Vec::as_slice)
+    }
+
+    pub fn departmentalization(&self) -> bool {
+        self.document.departmentalization
+    }
+
+    pub fn department_configured(&self, name: &str) -> bool {
+        self.document.departments.iter().any(|d| d == name)
+    }
+
+    /// The values of a classifier list: the catalog's, or, where it holds no list of that
+    /// name, eGain's fixed list of it (none for a list only a tenant configures).
+    pub fn classifier(&self, name: &str) -> Vec<&str> {
+        match self.document.classifiers.get(name) {
+            Some(values) => values.iter().map(String::as_str).collect(),
+            None => contact::fixed_classifier(name).unwrap_or_default().to_vec(),
+        }
+    }
+
+    /// Whether `value` is in the classifier list `name` (see [`CatalogRules::classifier`]).
+    pub fn classifier_allows(&self, name: &str, value: &str) -> bool {
+        match self.document.classifiers.get(name) {
+            Some(values) => values.iter().any(|v| v == value),
+            None => contact::fixed_classifier(name).is_some_and(|values| values.contains(&value)),
+        }
+    }
+
     pub fn bank(&self) -> &BankCatalog {
         &self.document.bank
     }
@@ -477,6 +563,97 @@ mod tests {
             );
         }
         assert_eq!(found.len(), 5, "{found:?}");
+    }
+
+    #[test]
+    fn the_default_catalog_holds_egains_lists_and_the_contact_section() {
+        let rules = Catalog::default().validate(&Limits::default()).unwrap();
+        assert_eq!(
+            rules.classifier("role"),
+            ["Partner", "Reseller", "Customer"]
+        );
+        assert_eq!(rules.classifier("gender"), ["male", "female"]);
+        assert_eq!(
+            rules.classifier("availabilityTimes"),
+            ["mornings", "afternoons", "evenings", "day", "anytime"]
+        );
+        for (name, value) in [
+            ("level", "Premium"),
+            ("industry", "Telecom"),
+            ("identificationType", "Passport"),
+            ("contactPersonType", "Billing"),
+            ("howReferred", "Website"),
+            ("phoneType", "pager"),
+        ] {
+            assert!(rules.classifier_allows(name, value), "{name} {value}");
+        }
+        assert!(!rules.classifier_allows("role", "Vendor"));
+        assert!(!rules.classifier_allows("colour", "red"));
+        let individual = rules.customer_profile("individual").unwrap();
+        assert_eq!(
+            (individual.segment.as_str(), individual.state),
+            ("b2b", State::Active)
+        );
+        assert_eq!(rules.contact().customer_profile, "individual");
+        assert_eq!(rules.contact_attribute("prioritysequence"), Some(&[][..]));
+        assert_eq!(rules.contact_attribute("colour"), None);
+        assert!(!rules.departmentalization());
+        assert!(rules.department_configured("Service"));
+        assert!(!rules.department_configured("Sales"));
+    }
+
+    #[test]
+    fn a_fixed_list_missing_from_the_catalog_is_egains() {
+        let mut catalog = Catalog::default();
+        catalog.classifiers.clear();
+        let rules = catalog.validate(&Limits::default()).unwrap();
+        assert!(rules.classifier_allows("suffix", "iii"));
+        assert!(!rules.classifier_allows("level", "Premium"));
+        assert!(rules.classifier("level").is_empty());
+    }
+
+    #[test]
+    fn the_contact_section_is_checked() {
+        let mut catalog = Catalog::default();
+        catalog.contact.customer_profile = "ghost".into();
+        let attributes = &mut catalog.contact.custom_attributes;
+        attributes.insert("bad name".into(), Vec::new());
+        attributes.insert("tier".into(), vec!["gold".into(), "gold".into()]);
+        attributes.insert("k".repeat(65), Vec::new());
+        catalog
+            .classifiers
+            .insert("level".into(), vec!["Premium".into(), String::new()]);
+        let found = fields(catalog.validate(&Limits::default()).unwrap_err());
+        assert_eq!(
+            found,
+            [
+                ("classifiers.level[1]".to_owned(), FieldCode::Required),
+                (
+                    "contact.customerProfile".to_owned(),
+                    FieldCode::NotConfigured
+                ),
+                (
+                    "contact.customAttributes.bad name".to_owned(),
+                    FieldCode::InvalidFormat
+                ),
+                ("contact.customAttributes.?".to_owned(), FieldCode::TooLong),
+                (
+                    "contact.customAttributes.tier[1]".to_owned(),
+                    FieldCode::NotAllowed
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_catalog_without_a_contact_section_takes_the_default() {
+        let mut json = serde_json::to_value(Catalog::default()).unwrap();
+        json.as_object_mut().unwrap().remove("contact");
+        let catalog: Catalog = serde_json::from_value(json).unwrap();
+        assert_eq!(catalog.contact, ContactCatalog::default());
+        let mut json = serde_json::to_value(Catalog::default()).unwrap();
+        json["contact"]["colour"] = "red".into();
+        assert!(serde_json::from_value::<Catalog>(json).is_err());
     }
 
     #[test]

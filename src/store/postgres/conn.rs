@@ -23,6 +23,7 @@ fn values<'p>(params: &'p [Param<'_>]) -> Vec<&'p (dyn ToSql + Sync)> {
             Param::OptI64(n) => n,
             Param::I32(n) => n,
             Param::Bool(b) => b,
+            Param::OptBool(b) => b,
             Param::Bytes(bytes) => bytes,
             Param::Texts(texts) => texts,
         })
@@ -155,6 +156,10 @@ impl Row for tokio_postgres::Row {
     }
 
     fn bool(&self, column: usize) -> Result<bool> {
+        self.try_get(column).map_err(db_error)
+    }
+
+    fn opt_bool(&self, column: usize) -> Result<Option<bool>> {
         self.try_get(column).map_err(db_error)
     }
 

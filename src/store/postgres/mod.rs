@@ -10,12 +10,19 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
-use super::sql::{events, execute, history, idempotency, keys, objects, tenants};
+use super::sql::{
+    contacts, events, execute, history, idempotency, keys, numbers, objects, sessions, tenants,
+    users,
+};
 use super::{Executed, Render, Result, StoreError, Write, WriteCtx};
 use crate::domain::auth::{KeyInfo, KeyRecord, KnownKey, Role};
+use crate::domain::contact::ContactSearch;
 use crate::domain::events::Event;
 use crate::domain::records::{History, HistoryEntry, ListFilter, Record};
 use crate::domain::time::Timestamp;
+use crate::domain::users::{
+    NewUser, SessionOpened, SessionOpening, SessionRecord, UserInfo, UserRecord,
+};
 use crate::domain::Kind;
 use conn::PgConn;
 
@@ -25,6 +32,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_answer_content_type.sql"),
     include_str!("migrations/0004_key_lifecycle.sql"),
     include_str!("migrations/0005_bank.sql"),
+    include_str!("migrations/0006_users.sql"),
+    include_str!("migrations/0007_contacts.sql"),
 ];
 const POOL_SIZE: usize = 32;
 
@@ -169,6 +178,91 @@ impl PgStore {
 
     pub async fn touch_key(&self, id: &str, at: Timestamp, since: Timestamp) -> Result<()> {
         keys::touch_key(&PgConn(&self.client().await?), id, at, since).await
+    }
+
+    pub async fn insert_user(&self, user: NewUser, at: Timestamp) -> Result<bool> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db_error)?;
+        let inserted = users::insert_user(&PgConn(&tx), &user, at).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(inserted)
+    }
+
+    pub async fn find_user(&self, name: &str) -> Result<Option<UserRecord>> {
+        users::find_user(&PgConn(&self.client().await?), name).await
+    }
+
+    pub async fn list_users(&self, tenant: Option<&str>) -> Result<Vec<UserInfo>> {
+        users::list_users(&PgConn(&self.client().await?), tenant).await
+    }
+
+    /// One transaction holding the user's row, so that logins of one user on any number of
+    /// processes count its sessions one at a time.
+    pub async fn open_session(&self, opening: SessionOpening) -> Result<SessionOpened> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db_error)?;
+        let opened = sessions::open_session(&PgConn(&tx), &opening).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(opened)
+    }
+
+    pub async fn find_session(
+        &self,
+        token_hash: &str,
+        live_since: Timestamp,
+    ) -> Result<Option<SessionRecord>> {
+        sessions::find_session(&PgConn(&self.client().await?), token_hash, live_since).await
+    }
+
+    pub async fn touch_session(
+        &self,
+        id: &str,
+        at: Timestamp,
+        since: Timestamp,
+        live_since: Timestamp,
+    ) -> Result<()> {
+        let client = self.client().await?;
+        sessions::touch_session(&PgConn(&client), id, at, since, live_since).await
+    }
+
+    pub async fn end_session(&self, token_hash: &str, live_since: Timestamp) -> Result<bool> {
+        sessions::end_session(&PgConn(&self.client().await?), token_hash, live_since).await
+    }
+
+    pub async fn purge_sessions(&self, before: Timestamp) -> Result<u64> {
+        sessions::purge_sessions(&PgConn(&self.client().await?), before).await
+    }
+
+    pub async fn number_key(&self) -> Result<String> {
+        numbers::key(&PgConn(&self.client().await?)).await
+    }
+
+    pub async fn reserve_numbers(&self, count: u64) -> Result<u64> {
+        numbers::reserve(&PgConn(&self.client().await?), count).await
+    }
+
+    pub async fn unnumbered_customers(&self, limit: i64) -> Result<Vec<String>> {
+        numbers::unnumbered(&PgConn(&self.client().await?), limit).await
+    }
+
+    pub async fn set_numbers(&self, numbers: Vec<(String, u64)>) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db_error)?;
+        numbers::set(&PgConn(&tx), &numbers).await?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    pub async fn customer_by_number(&self, tenant: &str, number: u64) -> Result<Option<String>> {
+        contacts::customer_by_number(&PgConn(&self.client().await?), tenant, number).await
+    }
+
+    pub async fn search_contacts(
+        &self,
+        tenant: &str,
+        search: ContactSearch,
+        limit: i64,
+    ) -> Result<Vec<String>> {
+        contacts::search(&PgConn(&self.client().await?), tenant, &search, limit).await
     }
 
     pub async fn catalog(&self, tenant: &str) -> Result<Option<(i64, String)>> {

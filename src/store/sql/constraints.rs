@@ -33,6 +33,12 @@ const UNIQUE: &[UniqueIndex] = &[
         columns: &["tenant_id", "primary_resource"],
         key: UniqueKey::PrimaryResource,
     },
+    UniqueIndex {
+        name: "contact_points_email",
+        table: "contact_points",
+        columns: &["tenant_id", "email_scope", "email_key"],
+        key: UniqueKey::Email,
+    },
 ];
 
 /// The key an index keeps, by the index's name.

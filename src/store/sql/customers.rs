@@ -2,6 +2,7 @@
 //! a parent it may await, and the links that awaited it.
 
 use super::bank::{self, profile_columns, profile_insert_columns};
+use super::contacts;
 use super::customer_updates;
 use super::parents::{self, ParentRef};
 use super::pending::{self, take_pending_cte, Awaiting};
@@ -24,6 +25,7 @@ pub(crate) const SELECT: &str = concat!(
     profile_columns!(),
     ", (SELECT min(w.source_customer_id) FROM pending_links w \
         WHERE w.object_id = x.id AND w.kind = 'parent') \
+     , x.number \
      FROM customers x LEFT JOIN customers p ON p.id = x.parent_id \
      LEFT JOIN bank_customers b ON b.customer_id = x.id"
 );
@@ -32,6 +34,7 @@ pub(crate) static ONE: Statement = Statement::prefixed(SELECT, WHERE_ONE);
 /// The first column of [`profile_columns!`] in [`SELECT`], and the awaited parent's after it.
 const PROFILE_AT: usize = 13;
 const AWAITED_AT: usize = PROFILE_AT + 10;
+const NUMBER_AT: usize = AWAITED_AT + 1;
 
 pub(crate) fn decode(row: &dyn Row) -> Result<Record> {
     let parent = match row.opt_text(11)? {
@@ -47,18 +50,29 @@ pub(crate) fn decode(row: &dyn Row) -> Result<Record> {
         parent,
         awaited_parent: row.opt_text(AWAITED_AT)?,
         bank: bank::profile(row, PROFILE_AT)?,
+        number: number(row.opt_i64(NUMBER_AT)?)?,
+        // Read by `contacts::complete`, for the records that have some.
+        contact: None,
     }))
 }
 
+fn number(stored: Option<i64>) -> Result<Option<u64>> {
+    stored
+        .map(|n| u64::try_from(n).map_err(|_| super::corrupt(format!("customer number {n}"))))
+        .transpose()
+}
+
 macro_rules! insert_customer {
-    ($parent:literal) => {
+    ($parent:literal, $number:literal) => {
         concat!(
             "INSERT INTO customers (id, tenant_id, external_id, profile, segment, custom_name, \
                  custom_attributes, state, state_reason, test_customer, parent_id, created_at, \
-                 updated_at) \
+                 updated_at, number) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, ",
             $parent,
-            ", $12, $12)"
+            ", $12, $12, ",
+            $number,
+            ")"
         )
     };
 }
@@ -67,10 +81,10 @@ macro_rules! insert_customer {
 /// in one statement. It returns no row when refused, else one row per link taken (one row
 /// of NULLs when none was), each with the new customer's parent.
 macro_rules! insert_with_histories {
-    ($parent:literal, $($more:tt)*) => {
+    ($parent:literal, $number:literal, $($more:tt)*) => {
         concat!(
             "WITH c AS (",
-            insert_customer!($parent),
+            insert_customer!($parent, $number),
             " ON CONFLICT (tenant_id, external_id) DO NOTHING RETURNING id, parent_id), \
              s AS ( \
                  INSERT INTO state_history (tenant_id, entity, entity_id, state, state_reason, actor, at) \
@@ -85,16 +99,18 @@ macro_rules! insert_with_histories {
     };
 }
 
-static INSERT: Statement = Statement::new(insert_customer!("$11"));
+static INSERT: Statement = Statement::new(insert_customer!("$11", "$13"));
 
 /// A create in one round trip. A taken external id is skipped rather than failing, so a
 /// refused create aborts nothing and needs no savepoint.
-static INSERT_WITH_HISTORIES: Statement = Statement::new(insert_with_histories!("$11", ""));
+static INSERT_WITH_HISTORIES: Statement = Statement::new(insert_with_histories!("$11", "$15", ""));
 
 /// The same for a customer with a bank profile or an awaited parent: `$15` names the parent
-/// it awaits, linked here when stored and else left waiting (`w`); `$16`… are the profile.
+/// it awaits, linked here when stored and else left waiting (`w`); `$16`… are the profile,
+/// and `$26` the number.
 static INSERT_BANK_WITH_HISTORIES: Statement = Statement::new(insert_with_histories!(
     "COALESCE($11, (SELECT id FROM customers WHERE tenant_id = $2 AND external_id = $15))",
+    "$26",
     concat!(
         ", w AS ( \
              INSERT INTO pending_links (tenant_id, source_customer_id, kind, object_id) \
@@ -162,11 +178,15 @@ pub(crate) async fn create<C: Conn>(
         &ctx.actor,
         ctx.at,
     ];
+    let number = new.number.map(stored_number).transpose()?;
     let linked = if conn.dialect().writes_in_ctes() {
-        accept!(insert_in_one(conn, ctx, new, params, awaited, item).await?)
+        accept!(insert_in_one(conn, ctx, new, params, number, awaited, item).await?)
     } else {
-        accept!(insert_in_steps(conn, ctx, new, params, awaited, item).await?)
+        accept!(insert_in_steps(conn, ctx, new, params, number, awaited, item).await?)
     };
+    if let Some(details) = &new.contact {
+        accept!(contacts::insert(conn, ctx, &e.id, details, item).await?);
+    }
     // An awaited parent already stored is linked now; else it waits, shown as awaited.
     let parent = parent.or_else(|| {
         Some(Link {
@@ -181,6 +201,8 @@ pub(crate) async fn create<C: Conn>(
             awaited_parent: awaited.filter(|_| parent.is_none()).map(str::to_owned),
             parent,
             bank: new.bank.clone(),
+            number: new.number,
+            contact: new.contact.clone(),
         }),
         parents: Vec::new(),
         existed: false,
@@ -193,6 +215,7 @@ async fn insert_in_one<C: Conn>(
     ctx: &WriteCtx,
     new: &NewCustomer,
     params: &[Param<'_>],
+    number: Option<i64>,
     awaited: Option<&str>,
     item: usize,
 ) -> Step<Option<String>> {
@@ -204,7 +227,9 @@ async fn insert_in_one<C: Conn>(
         Ok((row.opt_text(0)?, taken))
     };
     let rows = if new.bank.is_none() && awaited.is_none() {
-        conn.query(&INSERT_WITH_HISTORIES, params, decode).await?
+        let mut all = params.to_vec();
+        all.push(Param::OptI64(number));
+        conn.query(&INSERT_WITH_HISTORIES, &all, decode).await?
     } else {
         let alerts = new
             .bank
@@ -217,6 +242,7 @@ async fn insert_in_one<C: Conn>(
             (Some(profile), Some(alerts)) => all.extend(bank::profile_params(profile, alerts)),
             _ => all.extend(bank::no_profile_params()),
         }
+        all.push(Param::OptI64(number));
         conn.query(&INSERT_BANK_WITH_HISTORIES, &all, decode)
             .await?
     };
@@ -240,6 +266,7 @@ async fn insert_in_steps<C: Conn>(
     ctx: &WriteCtx,
     new: &NewCustomer,
     params: &[Param<'_>],
+    number: Option<i64>,
     awaited: Option<&str>,
     item: usize,
 ) -> Step<Option<String>> {
@@ -252,6 +279,7 @@ async fn insert_in_steps<C: Conn>(
     if let Some(id) = &found {
         insert[10] = Param::Text(id);
     }
+    insert.push(Param::OptI64(number));
     accept!(taken(conn.exec_unique(&INSERT, &insert).await?, item));
     history::record_created(conn, ctx, Kind::Customer, e).await?;
     if let Some(profile) = &new.bank {
@@ -264,4 +292,9 @@ async fn insert_in_steps<C: Conn>(
         pending::resolve(conn, ctx, &e.id, external_id).await?;
     }
     Ok(Ok(found))
+}
+
+/// Numbers are 40-bit, so they always fit the column.
+fn stored_number(number: u64) -> Result<i64> {
+    i64::try_from(number).map_err(|_| super::corrupt(format!("customer number {number}")))
 }

@@ -2,7 +2,7 @@
 //! (undone when refused), render the answer, record the events, keep the answer — all in
 //! the caller's transaction.
 
-use super::{accounts, customers, idempotency, lifecycle, subscribers, tenants};
+use super::{accounts, contacts, customers, idempotency, lifecycle, subscribers, tenants};
 use super::{events, pending, Conn, Step};
 use crate::domain::events::NewEvent;
 use crate::domain::idempotency::Answer;
@@ -51,6 +51,14 @@ async fn apply<C: Conn>(conn: &C, ctx: &WriteCtx, write: Write) -> Result<Outcom
         Write::Create(objects) => create(conn, ctx, &objects).await?.map(Written::Created),
         Write::ChangeState(change) => lifecycle::change_state(conn, ctx, &change).await?,
         Write::Patch { kind, id, patch } => lifecycle::patch(conn, ctx, kind, &id, &patch).await?,
+        Write::EditContact {
+            id,
+            details,
+            read_at,
+        } => match id {
+            Some(id) => contacts::edit(conn, ctx, &id, &details, read_at).await?,
+            None => Err(Refusal::Missing),
+        },
         Write::PutCatalog { document } => tenants::put_catalog(conn, ctx, &document)
             .await?
             .map(|version| Written::Catalog { version }),

@@ -47,6 +47,7 @@ mod accounts;
 mod bank;
 mod cards;
 pub(crate) mod constraints;
+pub(crate) mod contacts;
 mod customer_updates;
 mod customers;
 pub(crate) mod events;
@@ -56,12 +57,15 @@ pub(crate) mod idempotency;
 mod joint;
 pub(crate) mod keys;
 mod lifecycle;
+pub(crate) mod numbers;
 pub(crate) mod objects;
 mod parents;
 mod pending;
 mod references;
+pub(crate) mod sessions;
 mod subscribers;
 pub(crate) mod tenants;
+pub(crate) mod users;
 
 /// A step of a write that the data already stored can refuse: `Ok(Err(..))`.
 pub(crate) type Step<T> = Result<std::result::Result<T, Refusal>>;
@@ -208,6 +212,7 @@ pub(crate) enum Param<'a> {
     /// For `INTEGER` columns, which PostgreSQL will not bind from an `i64`.
     I32(i32),
     Bool(bool),
+    OptBool(Option<bool>),
     Bytes(&'a [u8]),
     /// A text array; only where [`Dialect::binds_arrays`].
     Texts(&'a [String]),
@@ -288,6 +293,7 @@ pub(crate) trait Row {
     fn opt_i32(&self, column: usize) -> Result<Option<i32>>;
     fn opt_i64(&self, column: usize) -> Result<Option<i64>>;
     fn bool(&self, column: usize) -> Result<bool>;
+    fn opt_bool(&self, column: usize) -> Result<Option<bool>>;
     fn opt_bytes(&self, column: usize) -> Result<Option<Vec<u8>>>;
 }
 

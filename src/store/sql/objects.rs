@@ -1,6 +1,6 @@
 //! Reading objects of any kind: one by id, or a page of a listing.
 
-use super::{accounts, customers, subscribers};
+use super::{accounts, contacts, customers, subscribers};
 use super::{must_exist, read_one, Conn, Dialect, Param, Row};
 use crate::domain::records::{ListFilter, Record};
 use crate::domain::Kind;
@@ -31,7 +31,12 @@ pub(crate) async fn object<C: Conn>(
     id: &str,
 ) -> Result<Option<Record>> {
     match kind {
-        Kind::Customer => read_one(conn, &customers::ONE, customers::decode, tenant, id).await,
+        Kind::Customer => {
+            let found = read_one(conn, &customers::ONE, customers::decode, tenant, id).await?;
+            let mut records: Vec<Record> = found.into_iter().collect();
+            contacts::complete(conn, &mut records).await?;
+            Ok(records.pop())
+        }
         Kind::Account => accounts::read(conn, tenant, id).await,
         Kind::Subscriber => {
             read_one(conn, &subscribers::ONE, subscribers::decode, tenant, id).await
@@ -69,7 +74,8 @@ pub(crate) async fn objects<C: Conn>(
 async fn complete<C: Conn>(conn: &C, kind: Kind, records: &mut [Record]) -> Result<()> {
     match kind {
         Kind::Account => accounts::complete(conn, records).await,
-        Kind::Customer | Kind::Subscriber => Ok(()),
+        Kind::Customer => contacts::complete(conn, records).await,
+        Kind::Subscriber => Ok(()),
     }
 }
 

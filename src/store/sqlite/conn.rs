@@ -145,7 +145,10 @@ impl rusqlite::ToSql for Param<'_> {
             Param::I64(n) | Param::OptI64(Some(n)) => ToSqlOutput::Owned(Value::Integer(n)),
             Param::OptI64(None) => ToSqlOutput::Owned(Value::Null),
             Param::I32(n) => ToSqlOutput::Owned(Value::Integer(n.into())),
-            Param::Bool(b) => ToSqlOutput::Owned(Value::Integer(b.into())),
+            Param::Bool(b) | Param::OptBool(Some(b)) => {
+                ToSqlOutput::Owned(Value::Integer(b.into()))
+            }
+            Param::OptBool(None) => ToSqlOutput::Owned(Value::Null),
             Param::Bytes(bytes) => ToSqlOutput::Borrowed(ValueRef::Blob(bytes)),
             Param::Texts(_) => {
                 return Err(rusqlite::Error::ToSqlConversionFailure(
@@ -178,6 +181,10 @@ impl Row for rusqlite::Row<'_> {
     }
 
     fn bool(&self, column: usize) -> Result<bool> {
+        self.get(column).map_err(db_error)
+    }
+
+    fn opt_bool(&self, column: usize) -> Result<Option<bool>> {
         self.get(column).map_err(db_error)
     }
 

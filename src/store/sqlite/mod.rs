@@ -9,12 +9,19 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
 
-use super::sql::{events, execute, history, idempotency, keys, objects, tenants};
+use super::sql::{
+    contacts, events, execute, history, idempotency, keys, numbers, objects, sessions, tenants,
+    users,
+};
 use super::{Executed, Render, Result, StoreError, Write, WriteCtx};
 use crate::domain::auth::{KeyInfo, KeyRecord, KnownKey, Role};
+use crate::domain::contact::ContactSearch;
 use crate::domain::events::Event;
 use crate::domain::records::{History, HistoryEntry, ListFilter, Record};
 use crate::domain::time::Timestamp;
+use crate::domain::users::{
+    NewUser, SessionOpened, SessionOpening, SessionRecord, UserInfo, UserRecord,
+};
 use crate::domain::Kind;
 use conn::{complete, SqliteConn};
 use writer::Writer;
@@ -25,6 +32,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_answer_content_type.sql"),
     include_str!("migrations/0004_key_lifecycle.sql"),
     include_str!("migrations/0005_bank.sql"),
+    include_str!("migrations/0006_users.sql"),
+    include_str!("migrations/0007_contacts.sql"),
 ];
 const READERS: usize = 4;
 const MAX_BATCH: usize = 256;
@@ -226,6 +235,98 @@ impl SqliteStore {
     pub async fn touch_key(&self, id: &str, at: Timestamp, since: Timestamp) -> Result<()> {
         let id = id.to_owned();
         self.write(async move |c| keys::touch_key(c, &id, at, since).await)
+            .await
+    }
+
+    pub async fn insert_user(&self, user: NewUser, at: Timestamp) -> Result<bool> {
+        self.write(async move |c| users::insert_user(c, &user, at).await)
+            .await
+    }
+
+    pub async fn find_user(&self, name: &str) -> Result<Option<UserRecord>> {
+        let name = name.to_owned();
+        self.read(async move |c| users::find_user(c, &name).await)
+            .await
+    }
+
+    pub async fn list_users(&self, tenant: Option<&str>) -> Result<Vec<UserInfo>> {
+        let tenant = tenant.map(str::to_owned);
+        self.read(async move |c| users::list_users(c, tenant.as_deref()).await)
+            .await
+    }
+
+    /// The single writer runs each login alone, which makes counting sessions atomic.
+    pub async fn open_session(&self, opening: SessionOpening) -> Result<SessionOpened> {
+        self.write(async move |c| sessions::open_session(c, &opening).await)
+            .await
+    }
+
+    pub async fn find_session(
+        &self,
+        token_hash: &str,
+        live_since: Timestamp,
+    ) -> Result<Option<SessionRecord>> {
+        let token_hash = token_hash.to_owned();
+        self.read(async move |c| sessions::find_session(c, &token_hash, live_since).await)
+            .await
+    }
+
+    pub async fn touch_session(
+        &self,
+        id: &str,
+        at: Timestamp,
+        since: Timestamp,
+        live_since: Timestamp,
+    ) -> Result<()> {
+        let id = id.to_owned();
+        self.write(async move |c| sessions::touch_session(c, &id, at, since, live_since).await)
+            .await
+    }
+
+    pub async fn end_session(&self, token_hash: &str, live_since: Timestamp) -> Result<bool> {
+        let token_hash = token_hash.to_owned();
+        self.write(async move |c| sessions::end_session(c, &token_hash, live_since).await)
+            .await
+    }
+
+    pub async fn purge_sessions(&self, before: Timestamp) -> Result<u64> {
+        self.write(async move |c| sessions::purge_sessions(c, before).await)
+            .await
+    }
+
+    pub async fn number_key(&self) -> Result<String> {
+        self.read(async move |c| numbers::key(c).await).await
+    }
+
+    pub async fn reserve_numbers(&self, count: u64) -> Result<u64> {
+        self.write(async move |c| numbers::reserve(c, count).await)
+            .await
+    }
+
+    pub async fn unnumbered_customers(&self, limit: i64) -> Result<Vec<String>> {
+        self.read(async move |c| numbers::unnumbered(c, limit).await)
+            .await
+    }
+
+    pub async fn set_numbers(&self, numbers: Vec<(String, u64)>) -> Result<()> {
+        self.write(async move |c| numbers::set(c, &numbers).await)
+            .await
+    }
+
+    pub async fn customer_by_number(&self, tenant: &str, number: u64) -> Result<Option<String>> {
+        let tenant = tenant.to_owned();
+        self.read(async move |c| contacts::customer_by_number(c, &tenant, number).await)
+            .await
+    }
+
+    pub async fn search_contacts(
+        &self,
+        tenant: &str,
+        search: ContactSearch,
+        limit: i64,
+    ) -> Result<Vec<String>> {
+        let tenant = tenant.to_owned();
+        self.read(async move |c| contacts::search(c, &tenant, &search, limit).await)
             .await
     }
 
