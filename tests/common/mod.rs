@@ -460,3 +460,397 @@ pub async fn list(client: &Client, path: &str) -> Vec<Value> {
     assert_eq!(reply.status, 200, "GET {path}: {}", reply.text);
     reply.json()["data"].as_array().unwrap().clone()
 }
+
+/// argon2 at its cheapest, for servers and commands that hash or check passwords in tests.
+pub const CHEAP_ARGON2: [(&str, &str); 3] = [
+    ("CLIENTELE_ARGON2_MEMORY_KIB", "8"),
+    ("CLIENTELE_ARGON2_ITERATIONS", "1"),
+    ("CLIENTELE_ARGON2_PARALLELISM", "1"),
+];
+
+impl Server {
+    /// Like `start_with`, with the server's stderr (its logs) going to `stderr` too.
+    pub fn start_with_output(
+        db_url: &str,
+        env: &[(&str, &str)],
+        stdout: Stdio,
+        stderr: Stdio,
+    ) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding a port");
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let fd = listener.as_raw_fd();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_clientele"));
+        command
+            .arg("serve")
+            .env_remove("CLIENTELE_ADMIN_KEY")
+            .env_remove("CLIENTELE_CONFIG")
+            .env_remove("CLIENTELE_CATALOG")
+            .env("CLIENTELE_DATABASE_URL", db_url)
+            .env("CLIENTELE_LISTEN_FD", "3")
+            .env("CLIENTELE_LOG_FORMAT", "json")
+            .env(
+                "RUST_LOG",
+                std::env::var("CLIENTELE_TEST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
+            .stdout(stdout)
+            .stderr(stderr);
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        // SAFETY: between fork and exec only async-signal-safe calls (dup2, fcntl) are made.
+        unsafe {
+            command.pre_exec(move || {
+                if fd == 3 {
+                    let flags = libc::fcntl(3, libc::F_GETFD);
+                    libc::fcntl(3, libc::F_SETFD, flags & !libc::FD_CLOEXEC);
+                } else if libc::dup2(fd, 3) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = command.spawn().expect("starting clientele");
+        drop(listener);
+        Self { child, base }
+    }
+}
+
+impl TestApp {
+    /// Runs `clientele ARGS` on this app's database with `stdin` as its input and extra
+    /// environment variables; the whole output, whether it succeeded or not.
+    pub fn cli_input(
+        &self,
+        args: &[&str],
+        stdin: &str,
+        env: &[(&str, &str)],
+    ) -> std::process::Output {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_clientele"))
+            .args(args)
+            .env_remove("CLIENTELE_CONFIG")
+            .env("CLIENTELE_DATABASE_URL", &self.db.url)
+            .envs(env.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("running clientele");
+        // A command that refuses before reading its input may have closed it already.
+        let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+        child.wait_with_output().expect("waiting for clientele")
+    }
+
+    /// Makes an eGain user with `users create`, its password hashed cheaply.
+    pub fn make_user(&self, name: &str, role: &str, tenant: &str, password: &str) {
+        let output = self.cli_input(
+            &[
+                "users",
+                "create",
+                name,
+                "--role",
+                role,
+                "--tenant",
+                tenant,
+                "--password-stdin",
+            ],
+            &format!("{password}\n"),
+            &CHEAP_ARGON2,
+        );
+        assert!(
+            output.status.success(),
+            "users create {name:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+/// A client of the eGain door: it sends no API key.
+pub fn egain_client(base: &str) -> Client {
+    Client::new(base, "")
+}
+
+/// Logs in on the eGain door with a JSON body; the session's token.
+pub async fn egain_login(client: &Client, name: &str, password: &str) -> String {
+    let reply = client
+        .post(
+            "/ws/v12/authentication/user/login",
+            &serde_json::json!({"userName": name, "password": password}),
+        )
+        .await;
+    assert_eq!(reply.status, 204, "login of {name:?}: {}", reply.text);
+    reply
+        .header("x-egain-session")
+        .expect("a login answers with X-egain-session")
+        .to_owned()
+}
+
+/// One request of the eGain create seed: its headers (the `X-egain-session` one says
+/// "Valid session ID") and its body, byte for byte.
+#[derive(Debug, Clone)]
+pub struct EgainSeedRequest {
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+/// The eGain create seed's four requests: example 1 in XML then JSON, then example 2 alike.
+/// A body follows a line `Request body` and a blank line, up to the blank line before
+/// `Response`; the headers are the `Request headers` table's rows after `Name Value`.
+pub fn egain_seed_requests() -> Vec<EgainSeedRequest> {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/seeds/egain-v12-create-individual-customer.txt"),
+    )
+    .expect("the eGain seed beside the project");
+    let mut requests = Vec::new();
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("Request headers\n\nName Value\n") {
+        let table = &rest[at + "Request headers\n\nName Value\n".len()..];
+        let table_end = table.find("\n\n").expect("the headers table ends");
+        let headers = table[..table_end]
+            .lines()
+            .map(|row| {
+                let (name, value) = row.split_once(' ').expect("a header row is `Name Value`");
+                (name.to_owned(), value.to_owned())
+            })
+            .collect();
+        let start =
+            table.find("Request body\n\n").expect("a request body") + "Request body\n\n".len();
+        let body = &table[start..];
+        let end = body
+            .find("\n\nResponse\n")
+            .expect("a body ends before `Response`");
+        requests.push(EgainSeedRequest {
+            headers,
+            body: body[..end].to_owned(),
+        });
+        rest = &body[end..];
+    }
+    assert_eq!(requests.len(), 4, "the eGain seed has four requests");
+    requests
+}
+
+/// An element of an XML answer, its name resolved to its namespace.
+#[derive(Debug, Clone, Default)]
+pub struct XmlNode {
+    pub ns: Option<String>,
+    pub prefix: Option<String>,
+    pub name: String,
+    /// Attributes by local name; namespace declarations are in `declared`.
+    pub attributes: Vec<(String, String)>,
+    /// `xmlns` declarations on this element: (prefix, or "" for the default; URI).
+    pub declared: Vec<(String, String)>,
+    pub children: Vec<XmlNode>,
+    pub text: String,
+}
+
+impl XmlNode {
+    /// The children named `name`, whatever their namespace.
+    pub fn all(&self, name: &str) -> Vec<&XmlNode> {
+        self.children.iter().filter(|c| c.name == name).collect()
+    }
+
+    /// The one child named `name`.
+    pub fn child(&self, name: &str) -> &XmlNode {
+        let found = self.all(name);
+        assert_eq!(found.len(), 1, "one <{name}> in <{}>: {self:?}", self.name);
+        found[0]
+    }
+
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every element of the tree, this one first.
+    pub fn descendants(&self) -> Vec<&XmlNode> {
+        let mut all = vec![self];
+        for child in &self.children {
+            all.extend(child.descendants());
+        }
+        all
+    }
+}
+
+/// Parses an XML answer with a namespace-aware reader of its own (quick-xml), not the door's.
+pub fn parse_xml(text: &str) -> XmlNode {
+    use quick_xml::events::Event;
+    use quick_xml::name::ResolveResult;
+    let mut reader = quick_xml::reader::NsReader::from_str(text);
+    let mut open: Vec<XmlNode> = Vec::new();
+    let mut root = None;
+    let node_of = |reader: &quick_xml::reader::NsReader<&[u8]>,
+                   start: &quick_xml::events::BytesStart| {
+        let (ns, local) = reader.resolver().resolve_element(start.name());
+        let mut node = XmlNode {
+            ns: match ns {
+                ResolveResult::Bound(ns) => Some(String::from(ns.0)),
+                ResolveResult::Unbound => None,
+                ResolveResult::Unknown(p) => panic!("undeclared prefix {p:?} in {text}"),
+            },
+            prefix: start.name().prefix().map(|p| String::from(p.as_ref())),
+            name: String::from(local.as_ref()),
+            ..XmlNode::default()
+        };
+        for attribute in start.attributes() {
+            let attribute = attribute.expect("a well-formed attribute");
+            let key = String::from(attribute.key.as_ref());
+            let value = attribute
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .expect("an attribute value")
+                .into_owned();
+            if key == "xmlns" {
+                node.declared.push((String::new(), value));
+            } else if let Some(prefix) = key.strip_prefix("xmlns:") {
+                node.declared.push((prefix.to_owned(), value));
+            } else {
+                node.attributes.push((key, value));
+            }
+        }
+        node
+    };
+    loop {
+        let (_, event) = reader
+            .read_resolved_event()
+            .unwrap_or_else(|e| panic!("not XML ({e}): {text}"));
+        match event {
+            Event::Start(start) => {
+                let node = node_of(&reader, &start);
+                open.push(node);
+            }
+            Event::Empty(start) => {
+                let node = node_of(&reader, &start);
+                match open.last_mut() {
+                    Some(parent) => parent.children.push(node),
+                    None => root = Some(node),
+                }
+            }
+            Event::End(_) => {
+                let node = open.pop().expect("an open element");
+                match open.last_mut() {
+                    Some(parent) => parent.children.push(node),
+                    None => root = Some(node),
+                }
+            }
+            Event::Text(t) => {
+                if let Some(node) = open.last_mut() {
+                    node.text.push_str(&t.xml10_content());
+                }
+            }
+            Event::CData(t) => {
+                if let Some(node) = open.last_mut() {
+                    node.text.push_str(&t.xml10_content());
+                }
+            }
+            Event::GeneralRef(r) => {
+                let name: &str = &r;
+                let resolved = match r.resolve_char_ref().expect("a character reference") {
+                    Some(c) => c.to_string(),
+                    None => quick_xml::escape::resolve_xml_entity(name)
+                        .unwrap_or_else(|| panic!("unknown entity &{name}; in {text}"))
+                        .to_owned(),
+                };
+                if let Some(node) = open.last_mut() {
+                    node.text.push_str(&resolved);
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    root.unwrap_or_else(|| panic!("no root element: {text}"))
+}
+
+/// An eGain refusal, XML or JSON by its Content-Type: asserts the status and that the code
+/// is `STATUS-…`; its code and developerMessage.
+pub fn egain_error(reply: &Reply, status: u16) -> (String, String) {
+    assert_eq!(reply.status.as_u16(), status, "{}", reply.text);
+    let (code, message) = match reply.header("content-type") {
+        Some("application/xml") => {
+            let error = parse_xml(&reply.text);
+            assert_eq!(error.name, "error", "{}", reply.text);
+            let names: Vec<&str> = error.children.iter().map(|c| c.name.as_str()).collect();
+            assert_eq!(names, ["code", "developerMessage"], "{}", reply.text);
+            (
+                error.child("code").text.clone(),
+                error.child("developerMessage").text.clone(),
+            )
+        }
+        Some("application/json") => {
+            let body = reply.json();
+            let members: Vec<&String> = body.as_object().expect("an object").keys().collect();
+            assert_eq!(members.len(), 2, "{body}");
+            (
+                body["code"].as_str().expect("a code").to_owned(),
+                body["developerMessage"]
+                    .as_str()
+                    .expect("a message")
+                    .to_owned(),
+            )
+        }
+        other => panic!(
+            "an eGain error is XML or JSON, not {other:?}: {}",
+            reply.text
+        ),
+    };
+    assert!(code.starts_with(&format!("{status}-")), "code {code}");
+    (code, message)
+}
+
+/// A server with cheap password hashing and a writer `agent` logged in on the eGain door.
+pub struct EgainApp {
+    pub app: TestApp,
+    /// A client of the door: it sends no API key.
+    pub door: Client,
+    pub session: String,
+}
+
+pub const EGAIN_CUSTOMER: &str = "/ws/v12/interaction/customer";
+
+impl EgainApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        let app = TestApp::spawn_env(backend, &CHEAP_ARGON2).await;
+        app.make_user("agent", "writer", "default", "agent-password-1");
+        let door = egain_client(&app.server.base);
+        let session = egain_login(&door, "agent", "agent-password-1").await;
+        Self { app, door, session }
+    }
+
+    /// A request with the session and `headers`.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Reply {
+        let mut all = vec![("x-egain-session", self.session.as_str())];
+        all.extend_from_slice(headers);
+        self.door.send(method, path, &all, body).await
+    }
+
+    /// A create with this content type (and the same Accept).
+    pub async fn create(&self, content_type: &str, body: impl Into<Vec<u8>>) -> Reply {
+        let headers = [("content-type", content_type), ("accept", content_type)];
+        self.send(Method::POST, EGAIN_CUSTOMER, &headers, Some(body.into()))
+            .await
+    }
+
+    /// A GET with this Accept, or none.
+    pub async fn get(&self, path: &str, accept: Option<&str>) -> Reply {
+        let headers: Vec<(&str, &str)> = accept.map(|a| ("accept", a)).into_iter().collect();
+        self.send(Method::GET, path, &headers, None).await
+    }
+}
+
+/// The decimal id of a 201's `Location: /system/ws/v12/interaction/customer/{id}`.
+pub fn egain_created_id(reply: &Reply) -> u64 {
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let location = reply.header("location").expect("a Location");
+    let id = location
+        .strip_prefix("/system/ws/v12/interaction/customer/")
+        .unwrap_or_else(|| panic!("Location {location}"));
+    assert!(id.bytes().all(|b| b.is_ascii_digit()), "{location}");
+    id.parse().expect("a decimal id")
+}

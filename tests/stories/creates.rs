@@ -65,6 +65,9 @@ async fn a_customer_reads_back_as_written(backend: Backend) {
         parent: None,
         awaited_parent: None,
         bank: None,
+        // Written by the store alone, without the pipeline that numbers customers.
+        number: None,
+        contact: None,
     });
     let written = story
         .write_in(TENANT, at, Write::Create(vec![planned.clone()]))
@@ -150,6 +153,9 @@ async fn an_account_by_profile_creates_its_owner_first(backend: Backend) {
         parent: None,
         awaited_parent: None,
         bank: None,
+        // Written by the store alone, without the pipeline that numbers customers.
+        number: None,
+        contact: None,
     });
     let account = Record::Account(AccountRecord {
         common: new.entity.stored(),
@@ -220,6 +226,9 @@ async fn a_subscriber_by_profile_creates_its_account_and_customer(backend: Backe
         parent: None,
         awaited_parent: None,
         bank: None,
+        // Written by the store alone, without the pipeline that numbers customers.
+        number: None,
+        contact: None,
     });
     let account = Record::Account(AccountRecord {
         common: new_account.entity.stored(),
