@@ -23,6 +23,7 @@ async fn page(client: &Client, query: &str) -> (Vec<Value>, i64) {
     let next = body["next"].as_i64().expect("next is a number");
     for event in &data {
         assert!(event["seq"].is_i64(), "{event}");
+        assert!(event["eventId"].is_string(), "{event}");
         assert!(event["type"].is_string(), "{event}");
         assert!(event["id"].is_string(), "{event}");
         assert!(event["at"].is_string(), "{event}");
@@ -500,6 +501,22 @@ async fn another_tenant_sees_none_of_the_events(backend: Backend) {
     let mine = read_all(&app.admin).await;
     assert_eq!(mine.len(), 3);
     assert!(mine.iter().all(|e| e["id"] != theirs["id"]));
+    // Each tenant numbers its own events from 1, so no number tells of another's volume;
+    // event ids are unique across tenants.
+    let numbers = |events: &[Value]| {
+        events
+            .iter()
+            .map(|e| e["seq"].as_i64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(numbers(&seen), vec![1]);
+    assert_eq!(numbers(&mine), vec![1, 2, 3]);
+    let ids: BTreeSet<&str> = mine
+        .iter()
+        .chain(&seen)
+        .map(|e| e["eventId"].as_str().expect("an eventId"))
+        .collect();
+    assert_eq!(ids.len(), 4);
 }
 
 /// What one writer did: the events it must have caused.

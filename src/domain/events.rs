@@ -14,10 +14,13 @@ pub struct NewEvent {
     pub data: String,
 }
 
-/// An event as the feed gives it back: numbered in commit order.
+/// An event as the feed gives it back: numbered in commit order, 1, 2, 3… within its tenant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
+    /// The event's number in its tenant's feed.
     pub seq: i64,
+    /// Unique among every tenant's events, for consumers that de-duplicate.
+    pub event_id: String,
     pub event_type: String,
     pub entity: String,
     pub entity_id: String,

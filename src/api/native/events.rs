@@ -29,7 +29,11 @@ pub struct EventsQuery {
 /// One change: what happened to which object, who did it, and the object afterwards.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventView {
+    /// The event's number in the tenant's feed: 1, 2, 3… in commit order, without gaps.
     pub seq: i64,
+    /// Unique among all events of all tenants; the same on every delivery of the event.
+    #[serde(rename = "eventId")]
+    pub event_id: String,
     /// Like `customer.created`, `account.updated`, `subscriber.state_changed`.
     #[serde(rename = "type")]
     pub event_type: String,
@@ -107,6 +111,7 @@ pub async fn feed(
         .map(|row| {
             Ok(EventView {
                 seq: row.seq,
+                event_id: row.event_id,
                 event_type: row.event_type,
                 entity: row.entity,
                 id: row.entity_id,

@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_bank.sql"),
     include_str!("migrations/0006_users.sql"),
     include_str!("migrations/0007_contacts.sql"),
+    include_str!("migrations/0008_tenant_event_seq.sql"),
 ];
 const POOL_SIZE: usize = 32;
 

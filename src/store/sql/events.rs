@@ -1,25 +1,44 @@
 //! The change feed's outbox: events written in the transaction of the change they describe.
 
-use super::{timestamp, Conn, Row, Statement};
+use super::{timestamp, Conn, Dialect, Row, Statement};
 use crate::domain::events::{Event, NewEvent};
 use crate::store::{Result, WriteCtx};
 
-/// The insert's head; [`INSERT`] and the combined statement of
-/// [`idempotency::keep_with_event`](super::idempotency::keep_with_event) number its values.
+/// The insert's head; [`NUMBERED`], [`UNNUMBERED`] and the combined statement of
+/// [`idempotency::keep_with_event`](super::idempotency::keep_with_event) give its values.
 macro_rules! insert_event {
     () => {
-        "INSERT INTO events (tenant_id, type, entity, entity_id, actor, at, data) VALUES "
+        "INSERT INTO events (tenant_id, type, entity, entity_id, actor, at, data, event_id, \
+             tenant_seq) VALUES "
     };
 }
 pub(crate) use insert_event;
 
-static INSERT: Statement = Statement::new(concat!(insert_event!(), "($1, $2, $3, $4, $5, $6, $7)"));
+/// SQLite's one writer numbers each event as it inserts it: the tenant's next number, in
+/// commit order and without gaps, since a write rolled back takes its numbers with it.
+static NUMBERED: Statement = Statement::new(concat!(
+    insert_event!(),
+    "($1, $2, $3, $4, $5, $6, $7, $8, \
+      (SELECT COALESCE(MAX(tenant_seq), 0) + 1 FROM events WHERE tenant_id = $1))"
+));
+/// PostgreSQL's transactions commit in an order their inserts do not show, so its events
+/// are numbered once committed, by the sequencer.
+static UNNUMBERED: Statement = Statement::new(concat!(
+    insert_event!(),
+    "($1, $2, $3, $4, $5, $6, $7, $8, NULL)"
+));
 static AFTER: Statement = Statement::new(
-    "SELECT seq, type, entity, entity_id, actor, at, data FROM events \
-     WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+    "SELECT tenant_seq, type, entity, entity_id, actor, at, data, event_id FROM events \
+     WHERE tenant_id = $1 AND tenant_seq > $2 ORDER BY tenant_seq LIMIT $3",
 );
 
+/// A new event's globally unique id: time-ordered, so ids of one writer sort as written.
+pub(crate) fn new_event_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
 pub(crate) async fn record<C: Conn>(conn: &C, ctx: &WriteCtx, event: &NewEvent) -> Result<()> {
+    let event_id = new_event_id();
     let params = params![
         &ctx.tenant,
         &event.event_type,
@@ -28,8 +47,13 @@ pub(crate) async fn record<C: Conn>(conn: &C, ctx: &WriteCtx, event: &NewEvent) 
         &ctx.actor,
         ctx.at,
         &event.data,
+        event_id.as_str(),
     ];
-    conn.exec(&INSERT, params).await.map(drop)
+    let statement = match conn.dialect() {
+        Dialect::Sqlite => &NUMBERED,
+        Dialect::Postgres => &UNNUMBERED,
+    };
+    conn.exec(statement, params).await.map(drop)
 }
 
 fn event(row: &dyn Row) -> Result<Event> {
@@ -41,12 +65,13 @@ fn event(row: &dyn Row) -> Result<Event> {
         actor: row.text(4)?,
         at: timestamp(row, 5)?,
         data: row.text(6)?,
+        event_id: row.text(7)?,
     })
 }
 
-/// The tenant's events numbered after `after`, in commit order. Events are numbered once
-/// committed (SQLite's one writer numbers them as it inserts; PostgreSQL's sequencer when
-/// the feed is read), so `seq` order is commit order.
+/// The tenant's events numbered after `after` (its own numbers), in commit order. Events
+/// are numbered once committed (SQLite's one writer numbers them as it inserts;
+/// PostgreSQL's sequencer when the feed is read), so number order is commit order.
 pub(crate) async fn after<C: Conn>(
     conn: &C,
     tenant: &str,

@@ -29,7 +29,9 @@ static KEEP: Statement = Statement::new(keep!());
 static KEEP_WITH_EVENT: Statement = Statement::new(concat!(
     "WITH event AS (",
     insert_event!(),
-    "($1, $8, $9, $10, $11, $12, $13)) ",
+    // Only where statements write in CTEs, which is PostgreSQL, whose sequencer numbers
+    // events once committed.
+    "($1, $8, $9, $10, $11, $12, $13, $14, NULL)) ",
     keep!()
 ));
 static PURGE: Statement =
@@ -136,6 +138,7 @@ pub(crate) async fn keep_with_event<C: Conn>(
     answer: &Answer,
     event: &NewEvent,
 ) -> Result<()> {
+    let event_id = super::events::new_event_id();
     let params = params![
         &ctx.tenant,
         &claim.scope,
@@ -150,6 +153,7 @@ pub(crate) async fn keep_with_event<C: Conn>(
         &ctx.actor,
         ctx.at,
         &event.data,
+        event_id.as_str(),
     ];
     conn.exec(&KEEP_WITH_EVENT, params).await.map(drop)
 }
