@@ -11,10 +11,12 @@ const HALF_MASK: u64 = (1 << HALF_BITS) - 1;
 const ROUNDS: u8 = 4;
 
 /// A balanced Feistel network over 40 bits, keyed by the installation's secret: a bijection
-/// between counter values and numbers.
+/// between counter values and numbers. Its round keys are drawn from the secret once; a
+/// round is a cheap keyed mix (every create takes a number, so a hash per round would cost
+/// more than the rest of the pipeline's arithmetic).
 #[derive(Clone)]
 pub struct NumberCipher {
-    key: Vec<u8>,
+    round_keys: [u64; ROUNDS as usize],
 }
 
 impl std::fmt::Debug for NumberCipher {
@@ -23,18 +25,26 @@ impl std::fmt::Debug for NumberCipher {
     }
 }
 
+/// splitmix64's finaliser: every input bit reaches every output bit.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
 impl NumberCipher {
     pub fn new(key: &[u8]) -> Self {
-        Self { key: key.to_vec() }
+        let digest = Sha256::digest(key);
+        let mut round_keys = [0u64; ROUNDS as usize];
+        for (i, chunk) in digest.chunks_exact(8).enumerate() {
+            round_keys[i] = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        }
+        Self { round_keys }
     }
 
     fn round(&self, round: u8, half: u64) -> u64 {
-        let mut hash = Sha256::new();
-        hash.update(&self.key);
-        hash.update([round]);
-        hash.update(half.to_le_bytes());
-        let digest = hash.finalize();
-        u64::from_le_bytes(digest[..8].try_into().expect("8 bytes")) & HALF_MASK
+        mix(half ^ self.round_keys[usize::from(round)]).wrapping_add(self.round_keys[usize::from(round)])
+            & HALF_MASK
     }
 
     /// The number of counter value `n`; `None` for the one value that maps to 0, and for

@@ -35,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_users.sql"),
     include_str!("migrations/0007_contacts.sql"),
     include_str!("migrations/0008_tenant_event_seq.sql"),
+    include_str!("migrations/0010_shared_answer_body.sql"),
 ];
 const POOL_SIZE: usize = 32;
 

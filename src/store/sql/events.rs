@@ -19,13 +19,14 @@ pub(crate) use insert_event;
 static NUMBERED: Statement = Statement::new(concat!(
     insert_event!(),
     "($1, $2, $3, $4, $5, $6, $7, $8, \
-      (SELECT COALESCE(MAX(tenant_seq), 0) + 1 FROM events WHERE tenant_id = $1))"
+      (SELECT COALESCE(MAX(tenant_seq), 0) + 1 FROM events WHERE tenant_id = $1)) \
+     RETURNING seq"
 ));
 /// PostgreSQL's transactions commit in an order their inserts do not show, so its events
 /// are numbered once committed, by the sequencer.
 static UNNUMBERED: Statement = Statement::new(concat!(
     insert_event!(),
-    "($1, $2, $3, $4, $5, $6, $7, $8, NULL)"
+    "($1, $2, $3, $4, $5, $6, $7, $8, NULL) RETURNING id"
 ));
 static AFTER: Statement = Statement::new(
     "SELECT tenant_seq, type, entity, entity_id, actor, at, data, event_id FROM events \
@@ -37,7 +38,8 @@ pub(crate) fn new_event_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-pub(crate) async fn record<C: Conn>(conn: &C, ctx: &WriteCtx, event: &NewEvent) -> Result<()> {
+/// Records an event; the key of its row (which an answer sharing its body names).
+pub(crate) async fn record<C: Conn>(conn: &C, ctx: &WriteCtx, event: &NewEvent) -> Result<i64> {
     let event_id = new_event_id();
     let params = params![
         &ctx.tenant,
@@ -53,7 +55,7 @@ pub(crate) async fn record<C: Conn>(conn: &C, ctx: &WriteCtx, event: &NewEvent) 
         Dialect::Sqlite => &NUMBERED,
         Dialect::Postgres => &UNNUMBERED,
     };
-    conn.exec(statement, params).await.map(drop)
+    conn.query_one(statement, params, |row| row.i64(0)).await
 }
 
 fn event(row: &dyn Row) -> Result<Event> {

@@ -94,11 +94,15 @@ async fn finish<C: Conn>(
             idempotency::keep_with_event(conn, ctx, claim, answer, event).await
         }
         (written, claim) => {
+            let mut body_event = None;
             for event in written {
-                events::record(conn, ctx, event).await?;
+                let key = events::record(conn, ctx, event).await?;
+                if event.data.as_bytes() == answer.body.as_slice() {
+                    body_event = Some(key);
+                }
             }
             match claim {
-                Some(claim) => idempotency::keep(conn, ctx, claim, answer).await,
+                Some(claim) => idempotency::keep(conn, ctx, claim, answer, body_event).await,
                 None => Ok(()),
             }
         }

@@ -2,7 +2,7 @@
 //! answer kept for the retries.
 
 use super::events::insert_event;
-use super::{Conn, Row, Statement};
+use super::{Conn, Dialect, Param, Row, Statement};
 use crate::domain::events::NewEvent;
 use crate::domain::idempotency::{Answer, Claim};
 use crate::domain::time::Timestamp;
@@ -12,27 +12,41 @@ static CLAIM: Statement = Statement::new(
     "INSERT INTO idempotency (tenant_id, scope, key, fingerprint, created_at) \
      VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
 );
-static EARLIER: Statement = Statement::new(
-    "SELECT fingerprint, status, body, location, content_type FROM idempotency \
-     WHERE tenant_id = $1 AND scope = $2 AND key = $3",
-);
-
-macro_rules! keep {
-    () => {
-        "UPDATE idempotency SET status = $4, body = $5, location = $6, content_type = $7 \
-         WHERE tenant_id = $1 AND scope = $2 AND key = $3"
+/// The earlier answer; its body is its event's data when it names one. Each backend has
+/// its own way to read text as bytes and its own key of an event row.
+macro_rules! earlier {
+    ($event_body:literal, $event_key:literal) => {
+        concat!(
+            "SELECT i.fingerprint, i.status, \
+                 CASE WHEN i.body_event IS NULL THEN i.body ELSE ",
+            $event_body,
+            " END, i.location, i.content_type \
+             FROM idempotency i LEFT JOIN events e ON e.",
+            $event_key,
+            " = i.body_event \
+             WHERE i.tenant_id = $1 AND i.scope = $2 AND i.key = $3"
+        )
     };
 }
+static EARLIER_SQLITE: Statement = Statement::new(earlier!("CAST(e.data AS BLOB)", "seq"));
+static EARLIER_PG: Statement = Statement::new(earlier!("convert_to(e.data, 'UTF8')", "id"));
 
-static KEEP: Statement = Statement::new(keep!());
-/// The common end of a write, one event and a kept answer, in one round trip.
+static KEEP: Statement = Statement::new(
+    "UPDATE idempotency SET status = $4, body = $5, location = $6, content_type = $7, \
+         body_event = $8 \
+     WHERE tenant_id = $1 AND scope = $2 AND key = $3",
+);
+/// The common end of a write, one event and a kept answer, in one round trip; `$15` says
+/// whether the answer's body is the event's data, kept once, in the event.
 static KEEP_WITH_EVENT: Statement = Statement::new(concat!(
     "WITH event AS (",
     insert_event!(),
     // Only where statements write in CTEs, which is PostgreSQL, whose sequencer numbers
     // events once committed.
-    "($1, $8, $9, $10, $11, $12, $13, $14, NULL)) ",
-    keep!()
+    "($1, $8, $9, $10, $11, $12, $13, $14, NULL) RETURNING id) \
+     UPDATE idempotency SET status = $4, body = $5, location = $6, content_type = $7, \
+         body_event = CASE WHEN $15 THEN (SELECT id FROM event) END \
+     WHERE tenant_id = $1 AND scope = $2 AND key = $3"
 ));
 static PURGE: Statement =
     Statement::new("DELETE FROM idempotency WHERE created_at < $1 AND status IS NOT NULL");
@@ -78,9 +92,13 @@ fn earlier_row(row: &dyn Row) -> Result<Earlier> {
 }
 
 async fn earlier<C: Conn>(conn: &C, tenant: &str, claim: &Claim) -> Result<Executed> {
+    let statement = match conn.dialect() {
+        Dialect::Sqlite => &EARLIER_SQLITE,
+        Dialect::Postgres => &EARLIER_PG,
+    };
     let row = conn
         .query_one(
-            &EARLIER,
+            statement,
             params![tenant, &claim.scope, &claim.key],
             earlier_row,
         )
@@ -111,20 +129,28 @@ fn earliest_content_type(status: u16) -> &'static str {
     }
 }
 
+/// Keeps the answer; `body_event` is the key of the write's event whose data is the
+/// answer's body, which is then not kept twice.
 pub(crate) async fn keep<C: Conn>(
     conn: &C,
     ctx: &WriteCtx,
     claim: &Claim,
     answer: &Answer,
+    body_event: Option<i64>,
 ) -> Result<()> {
+    let body: &[u8] = match body_event {
+        Some(_) => &[],
+        None => &answer.body,
+    };
     let params = params![
         &ctx.tenant,
         &claim.scope,
         &claim.key,
         i32::from(answer.status),
-        answer.body.as_slice(),
+        body,
         &answer.location,
         answer.content_type.as_str(),
+        Param::OptI64(body_event),
     ];
     conn.exec(&KEEP, params).await.map(drop)
 }
@@ -139,12 +165,14 @@ pub(crate) async fn keep_with_event<C: Conn>(
     event: &NewEvent,
 ) -> Result<()> {
     let event_id = super::events::new_event_id();
+    let shared = event.data.as_bytes() == answer.body.as_slice();
+    let body: &[u8] = if shared { &[] } else { &answer.body };
     let params = params![
         &ctx.tenant,
         &claim.scope,
         &claim.key,
         i32::from(answer.status),
-        answer.body.as_slice(),
+        body,
         &answer.location,
         answer.content_type.as_str(),
         &event.event_type,
@@ -154,6 +182,7 @@ pub(crate) async fn keep_with_event<C: Conn>(
         ctx.at,
         &event.data,
         event_id.as_str(),
+        shared,
     ];
     conn.exec(&KEEP_WITH_EVENT, params).await.map(drop)
 }

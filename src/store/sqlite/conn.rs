@@ -9,6 +9,7 @@ use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use rusqlite::{params_from_iter, Connection, ErrorCode};
 
 use super::db_error;
+use super::writer::run_cached;
 use crate::domain::refusal::UniqueKey;
 use crate::store::sql::{constraints, Conn, Dialect, Param, Row, Statement};
 use crate::store::Result;
@@ -56,10 +57,6 @@ impl SqliteConn<'_> {
             decoded.push(decode(row)?);
         }
         Ok(decoded)
-    }
-
-    fn batch(&self, sql: &str) -> Result<()> {
-        self.0.execute_batch(sql).map_err(db_error)
     }
 }
 
@@ -123,15 +120,16 @@ impl Conn for SqliteConn<'_> {
     async fn savepoint(&self) -> Result<()> {
         // Inside the writer's own savepoint around each job (`job`), so a refusal undoes the
         // write but keeps its claim and answer.
-        self.batch("SAVEPOINT work")
+        run_cached(self.0, "SAVEPOINT work")
     }
 
     async fn release(&self) -> Result<()> {
-        self.batch("RELEASE work")
+        run_cached(self.0, "RELEASE work")
     }
 
     async fn rollback(&self) -> Result<()> {
-        self.batch("ROLLBACK TO work; RELEASE work")
+        run_cached(self.0, "ROLLBACK TO work")?;
+        run_cached(self.0, "RELEASE work")
     }
 }
 

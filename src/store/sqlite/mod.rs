@@ -35,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_users.sql"),
     include_str!("migrations/0007_contacts.sql"),
     include_str!("migrations/0008_tenant_event_seq.sql"),
+    include_str!("migrations/0010_shared_answer_body.sql"),
 ];
 const READERS: usize = 4;
 const MAX_BATCH: usize = 256;
@@ -69,6 +70,9 @@ fn open_connection(path: &str, read_only: bool) -> Result<Connection> {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
     };
     let conn = Connection::open_with_flags(path, flags).map_err(db_error)?;
+    // Every statement the shared SQL uses stays prepared; rusqlite's default of 16 is fewer
+    // than a create alone runs, and a statement pushed out is parsed again.
+    conn.set_prepared_statement_cache_capacity(256);
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .map_err(db_error)?;
     if !read_only {

@@ -78,17 +78,23 @@ impl Writer {
     }
 }
 
+/// Runs a statement kept prepared: savepoints come with every write, and parsing them anew
+/// each time was a tenth of the writer's time.
+pub(super) fn run_cached(conn: &Connection, sql: &str) -> Result<()> {
+    conn.prepare_cached(sql)
+        .and_then(|mut statement| statement.execute([]))
+        .map(drop)
+        .map_err(super::db_error)
+}
+
 fn in_savepoint<T>(conn: &Connection, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-    conn.execute_batch("SAVEPOINT job")
-        .map_err(super::db_error)?;
+    run_cached(conn, "SAVEPOINT job")?;
     let result = catch_unwind(AssertUnwindSafe(|| work(conn)))
         .unwrap_or_else(|_| Err(StoreError::Database("a write panicked".into())));
-    let end = if result.is_ok() {
-        "RELEASE job"
-    } else {
-        "ROLLBACK TO job; RELEASE job"
-    };
-    conn.execute_batch(end).map_err(super::db_error)?;
+    if result.is_err() {
+        run_cached(conn, "ROLLBACK TO job")?;
+    }
+    run_cached(conn, "RELEASE job")?;
     result
 }
 
@@ -122,7 +128,7 @@ fn write_loop(conn: Connection, mut inbox: mpsc::Receiver<Msg>, max_batch: usize
 }
 
 fn commit_batch(conn: &Connection, batch: Vec<Job>) {
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+    if let Err(e) = run_cached(conn, "BEGIN IMMEDIATE") {
         tracing::error!(error = %e, "could not begin a write transaction");
         for job in batch {
             job(None)(Err(e.to_string()));
@@ -145,7 +151,7 @@ fn commit_batch(conn: &Connection, batch: Vec<Job>) {
         tracing::error!("the write transaction was rolled back by SQLite; the batch failed");
         Err("the write transaction was rolled back".to_owned())
     } else {
-        conn.execute_batch("COMMIT").map_err(|e| {
+        run_cached(conn, "COMMIT").map_err(|e| {
             tracing::error!(error = %e, "commit failed; the batch is rolled back");
             let _ = conn.execute_batch("ROLLBACK");
             e.to_string()
