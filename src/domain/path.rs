@@ -176,6 +176,10 @@ impl FieldPath {
         &self.0
     }
 
+    pub fn from_steps(steps: Vec<Step>) -> Self {
+        Self(steps)
+    }
+
     pub fn is_root(&self) -> bool {
         self.0.is_empty()
     }

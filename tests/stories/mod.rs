@@ -6,6 +6,7 @@ mod bank;
 mod bank_updates;
 mod batches;
 mod concurrency;
+mod contacts;
 mod creates;
 mod feed;
 mod idempotency;

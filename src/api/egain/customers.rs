@@ -122,7 +122,9 @@ async fn edit_customer(
         .map_err(|e| EgainError::new(e.status(), 101, e.detail()))?;
     let read = read_document(&bytes, body_format, &CUSTOMER_DOC, &app).and_then(|doc| {
         let number = wire::id_of(&doc)
-            .and_then(|id| id.trim().parse::<u64>().ok())
+            .map(str::trim)
+            .filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|id| id.parse::<u64>().ok())
             .ok_or_else(|| {
                 EgainError::bad_request("id: an edit names its customer by its decimal id")
             })?;

@@ -7,9 +7,11 @@ use std::collections::BTreeMap;
 
 use super::rules;
 use super::spec::{AttributeSpec, DetailsSpec, PersonSpec, PointSpec};
+use super::ContactField;
 use super::{ContactDetails, ContactPerson, ContactPoint, MultiAttributes, Secret};
 use crate::domain::catalog::CatalogRules;
 use crate::domain::errors::FieldErrors;
+use crate::domain::path::{Field, FieldPath, Step};
 use crate::domain::time::Timestamp;
 use crate::domain::Limits;
 
@@ -120,16 +122,20 @@ fn merge_point(stored: Option<&ContactPoint>, sent: &PointSpec) -> PointSpec {
     merged
 }
 
+/// Where the items of a merged list came from in the request: `(merged, sent)` indices.
+type Origins = Vec<(usize, usize)>;
+
+/// A sent person merged onto the stored one; where each of its sent points went.
 fn merge_person(
     stored: Option<&ContactPerson>,
     sent: &PersonSpec,
     lists: &PersonSent,
-) -> PersonSpec {
+) -> (PersonSpec, Origins) {
     let Some(stored) = stored else {
         // A new person, with new ids for it and its points.
-        return PersonSpec {
+        let person = PersonSpec {
             id: None,
-            secret_answer: sent.secret_answer.clone().filter(|s| !s.is_empty()),
+            secret_answer: sent.secret_answer.clone().filter(|s| !s.trim().is_empty()),
             points: sent
                 .points
                 .iter()
@@ -140,48 +146,106 @@ fn merge_person(
                 .collect(),
             ..sent.clone()
         };
+        return (person, (0..sent.points.len()).map(|j| (j, j)).collect());
     };
     let mut points: Vec<PointSpec> = stored.points.iter().map(point_spec).collect();
+    let mut origins = Vec::new();
     if lists.points {
-        for point in &sent.points {
+        for (j, point) in sent.points.iter().enumerate() {
             let at = point
                 .id
                 .as_ref()
                 .and_then(|id| stored.points.iter().position(|p| &p.id == id));
             match at {
-                Some(i) => points[i] = merge_point(Some(&stored.points[i]), point),
-                None => points.push(merge_point(None, point)),
+                Some(i) => {
+                    points[i] = merge_point(Some(&stored.points[i]), point);
+                    origins.push((i, j));
+                }
+                None => {
+                    points.push(merge_point(None, point));
+                    origins.push((points.len() - 1, j));
+                }
             }
         }
     }
-    PersonSpec {
+    let person = PersonSpec {
         id: Some(stored.id.clone()),
         texts: merge_texts(&stored.texts, &sent.texts),
         flags: merge_texts(&flags_text(stored), &sent.flags),
         // Checked by the rules when sent; put back after them from the stored hash or the
         // sent text.
-        secret_answer: sent.secret_answer.clone().filter(|s| !s.is_empty()),
+        secret_answer: sent.secret_answer.clone().filter(|s| !s.trim().is_empty()),
         attributes: merge_attributes(
             &stored.attributes,
             lists.attributes.then_some(&sent.attributes[..]),
         ),
         points,
-    }
+    };
+    (person, origins)
 }
 
-/// A secret after an edit: the one sent (empty clears it), else the one stored.
+/// A secret after an edit: the one sent (blank clears it), else the one stored.
 fn kept_secret(stored: Option<&Secret>, sent: Option<&str>) -> Option<Secret> {
     match sent {
-        Some("") => None,
+        Some(text) if text.trim().is_empty() => None,
         Some(text) => Some(Secret::Given(text.to_owned())),
         None => stored.cloned(),
     }
 }
 
+/// Where the persons and points of the merged data were in the request.
+#[derive(Default)]
+struct Placement {
+    persons: Origins,
+    /// Per merged person, where its points were.
+    points: Vec<(usize, Origins)>,
+}
+
+impl Placement {
+    /// A problem of the merged data at its place in the request: a person's and a point's
+    /// index become the ones they were sent at; what the request did not send keeps its
+    /// merged index.
+    fn in_request(&self, path: &FieldPath) -> FieldPath {
+        let mut steps = path.steps().to_vec();
+        let after = |steps: &[Step], field: ContactField| {
+            steps
+                .iter()
+                .position(|s| *s == Step::Field(Field::Contact(field)))
+                .map(|p| p + 1)
+        };
+        let person_at = after(&steps, ContactField::Persons);
+        let point_at = after(&steps, ContactField::Points);
+        let Some(Step::Index(person)) = person_at.and_then(|p| steps.get(p).cloned()) else {
+            return path.clone();
+        };
+        let point = point_at.and_then(|q| match steps.get(q) {
+            Some(Step::Index(point)) => Some((q, *point)),
+            _ => None,
+        });
+        if let Some((q, point)) = point {
+            let sent = self
+                .points
+                .iter()
+                .find(|(m, _)| *m == person)
+                .and_then(|(_, origins)| origins.iter().find(|(m, _)| *m == point));
+            if let Some((_, sent)) = sent {
+                steps[q] = Step::Index(*sent);
+            }
+        }
+        if let (Some(p), Some((_, sent))) =
+            (person_at, self.persons.iter().find(|(m, _)| *m == person))
+        {
+            steps[p] = Step::Index(*sent);
+        }
+        FieldPath::from_steps(steps)
+    }
+}
+
 /// The contact data `current` becomes under `edit`, every create rule checked on the
-/// result. Persons are matched by id, or an individual's one person by being the one; a
-/// point by id, and one without an id is added. Sent secrets come back in the clear for the
-/// write to hash; the others keep their stored hashes.
+/// result, each problem named where the request sent it. Persons are matched by id, or an
+/// individual's one person by being the one; a point by id, and one without an id is
+/// added. Sent secrets come back in the clear for the write to hash; the others keep their
+/// stored hashes.
 pub fn plan_edit(
     current: &ContactDetails,
     edit: DetailsEdit,
@@ -194,8 +258,9 @@ pub fn plan_edit(
     let mut persons: Vec<PersonSpec> = current
         .persons
         .iter()
-        .map(|p| merge_person(Some(p), &PersonSpec::default(), &PersonSent::default()))
+        .map(|p| merge_person(Some(p), &PersonSpec::default(), &PersonSent::default()).0)
         .collect();
+    let mut placement = Placement::default();
     let mut secret_answers: Vec<(usize, Option<&str>)> = Vec::new();
     let default_lists = PersonSent::default();
     for (i, person) in sent.persons.iter().enumerate() {
@@ -208,27 +273,40 @@ pub fn plan_edit(
             (person.id.is_none() && current.persons.len() == 1 && sent.persons.len() == 1)
                 .then_some(0)
         });
-        match at {
+        let merged = match at {
             Some(at) => {
-                persons[at] = merge_person(Some(&current.persons[at]), person, lists);
+                let (spec, points) = merge_person(Some(&current.persons[at]), person, lists);
+                persons[at] = spec;
                 secret_answers.push((at, person.secret_answer.as_deref()));
+                placement.points.push((at, points));
+                at
             }
             None => {
-                persons.push(merge_person(None, person, lists));
+                let (spec, points) = merge_person(None, person, lists);
+                persons.push(spec);
+                placement.points.push((persons.len() - 1, points));
+                persons.len() - 1
             }
-        }
+        };
+        placement.persons.push((merged, i));
     }
     let spec = DetailsSpec {
         texts: merge_texts(&current.texts, &sent.texts),
         // Checked by the rules when sent, put back after them when not.
-        pin: sent.pin.clone().filter(|p| !p.is_empty()),
+        pin: sent.pin.clone().filter(|p| !p.trim().is_empty()),
         attributes: merge_attributes(
             &current.attributes,
             edit.attributes_sent.then_some(&sent.attributes[..]),
         ),
         persons,
     };
-    let mut planned = rules::plan(spec, catalog, limits, at, new_id)?;
+    let mut planned = rules::plan(spec, catalog, limits, at, new_id).map_err(|errors| {
+        let mut placed = FieldErrors::new();
+        for e in errors.into_vec() {
+            placed.push(placement.in_request(&e.path), e.code, e.message);
+        }
+        placed
+    })?;
     planned.pin = kept_secret(current.pin.as_ref(), sent.pin.as_deref());
     for person in planned.persons.iter_mut() {
         let index = current.persons.iter().position(|p| p.id == person.id);

@@ -40,9 +40,10 @@ fn statement(sql: String) -> Statement {
 static INSERT_DETAILS: LazyLock<Statement> = LazyLock::new(|| {
     let n = DetailText::ALL.len();
     statement(format!(
-        "INSERT INTO contact_details (customer_id, {}, pin_hash, attributes) VALUES ({})",
+        "INSERT INTO contact_details (customer_id, {}, pin_hash, email_scope, attributes) \
+         VALUES ({})",
         columns(DetailText::ALL, DetailText::column),
-        placeholders(1, n + 3)
+        placeholders(1, n + 4)
     ))
 });
 
@@ -83,7 +84,7 @@ fn reads(select: String, order: &str) -> Reads {
 static DETAILS: LazyLock<Reads> = LazyLock::new(|| {
     reads(
         format!(
-            "SELECT customer_id, {}, pin_hash, attributes FROM contact_details",
+            "SELECT customer_id, {}, pin_hash, email_scope, attributes FROM contact_details",
             columns(DetailText::ALL, DetailText::column)
         ),
         "",
@@ -156,6 +157,7 @@ pub(crate) async fn insert<C: Conn>(
             .map(|f| Param::OptText(details.texts.get(f).map(String::as_str))),
     );
     values.push(Param::OptText(stored_hash(&details.pin)?));
+    values.push(Param::Text(&details.email_scope));
     values.push(Param::Text(&attributes));
     conn.exec(&INSERT_DETAILS, &values).await?;
     for (p, person) in details.persons.iter().enumerate() {
@@ -319,9 +321,9 @@ fn details_row(row: &dyn Row) -> Result<(String, ContactDetails)> {
         ContactDetails {
             texts: texts(row, DetailText::ALL, 1)?,
             pin: row.opt_text(1 + n)?.map(Secret::Hashed),
-            attributes: attributes(row, 2 + n)?,
+            email_scope: row.text(2 + n)?,
+            attributes: attributes(row, 3 + n)?,
             persons: Vec::new(),
-            email_scope: String::new(),
         },
     ))
 }

@@ -31,6 +31,8 @@ CREATE TABLE contact_details (
     market_segment  TEXT,
     entitlements TEXT,
     pin_hash     TEXT,
+    -- Where its persons' email addresses are unique: see contact_points.email_scope.
+    email_scope  TEXT NOT NULL,
     -- A JSON object of name -> [values]: read and written whole, never searched.
     attributes   TEXT NOT NULL
 );
