@@ -161,7 +161,61 @@ async fn concurrent_replacements_all_land(backend: Backend) {
     assert_eq!(last["customerSegments"].as_array().unwrap().len(), 3);
 }
 
+/// A catalog may not take away what stored objects use: their profile, segment, state
+/// reason or resource type, or the last reason to deactivate them. What no object uses may go.
+async fn a_catalog_keeps_what_stored_objects_use(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let base = app.admin.get("/v1/catalog").await.json();
+    let reply = app
+        .admin
+        .post("/v1/subscribers", &json!({"subscriberProfile": "internetOnly",
+            "primaryResourceType": "MSISDN", "primaryResource": "421900123456"}))
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let customer = app.admin.post("/v1/customers", &customer_body("kept")).await;
+    assert_eq!(customer.status, 201, "{}", customer.text);
+    let id = customer.json()["id"].as_str().unwrap().to_owned();
+    let suspended = app
+        .admin
+        .post(
+            &format!("/v1/customers/{id}/state"),
+            &json!({"state": "SUSPENDED", "stateReason": "dfltSuspended"}),
+        )
+        .await;
+    assert_eq!(suspended.status, 200, "{}", suspended.text);
+
+    let mut taking = base.clone();
+    taking["subscriberSegments"] = json!([]);
+    taking["subscriberProfiles"] = json!([]);
+    taking["resourceTypes"] = json!([]);
+    taking["states"]["SUSPENDED"] = json!([]);
+    taking["states"]["DEACTIVATED"] = json!([]);
+    let reply = app.admin.put("/v1/catalog", &taking).await;
+    reply.problem(422, "VALIDATION_FAILED");
+    let errors = reply.field_errors();
+    for expected in [
+        ("subscriberProfiles", "NOT_ALLOWED"),
+        ("subscriberSegments", "NOT_ALLOWED"),
+        ("resourceTypes", "NOT_ALLOWED"),
+        ("states.SUSPENDED", "NOT_ALLOWED"),
+        ("states.DEACTIVATED", "REQUIRED"),
+    ] {
+        assert!(
+            errors.contains(&(expected.0.to_owned(), expected.1.to_owned())),
+            "{expected:?} missing in {errors:?}"
+        );
+    }
+    assert_eq!(app.admin.get("/v1/catalog").await.json(), base);
+
+    // A value no stored object uses may go.
+    let mut trimmed = base.clone();
+    trimmed["customerSegments"] = json!(["b2b"]);
+    let reply = app.admin.put("/v1/catalog", &trimmed).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+}
+
 both_backends!(
+    a_catalog_keeps_what_stored_objects_use,
     concurrent_replacements_all_land,
     the_default_catalog_holds_the_seed_values,
     an_inconsistent_catalog_is_refused_whole,

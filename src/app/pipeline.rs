@@ -168,9 +168,18 @@ impl Registry {
         let planned = match command {
             Command::Refuse(answer) => return Ok(Planned::Refused(answer)),
             Command::PutCatalog(catalog) => {
-                return Ok(match catalog.clone().validate(limits) {
+                let rules = match catalog.clone().validate(limits) {
+                    Err(errors) => return Ok(Planned::Invalid(errors)),
+                    Ok(rules) => rules,
+                };
+                let removed = self
+                    .store()
+                    .catalog_usage(tenant)
+                    .await?
+                    .removed_by(&rules);
+                return Ok(match removed.into_result(()) {
                     Err(errors) => Planned::Invalid(errors),
-                    Ok(_) => {
+                    Ok(()) => {
                         let document = serde_json::to_string(&catalog)
                             .map_err(|e| AppError::Internal(e.to_string()))?;
                         Planned::Write {
@@ -384,8 +393,13 @@ impl Registry {
         tenant: &str,
         catalog: Catalog,
     ) -> AppResult<Result<i64, FieldErrors>> {
-        if let Err(errors) = catalog.clone().validate(&self.inner.limits) {
-            return Ok(Err(errors));
+        let rules = match catalog.clone().validate(&self.inner.limits) {
+            Err(errors) => return Ok(Err(errors)),
+            Ok(rules) => rules,
+        };
+        let removed = self.store().catalog_usage(tenant).await?.removed_by(&rules);
+        if !removed.is_empty() {
+            return Ok(Err(removed));
         }
         let (version, current) = self.catalog_rules(tenant).await?;
         if version > 0 && current.document() == &catalog {

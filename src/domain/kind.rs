@@ -1,7 +1,7 @@
 use std::fmt;
 
 /// The three kinds of registry object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
     Customer,
     Account,

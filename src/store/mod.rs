@@ -14,6 +14,7 @@ pub use crate::domain::outcome::{Created, Written};
 pub use write::*;
 
 use crate::domain::auth::{KeyInfo, KeyRecord, KnownKey, Role};
+use crate::domain::catalog::usage::CatalogUsage;
 use crate::domain::contact::ContactSearch;
 use crate::domain::events::Event;
 use crate::domain::records::{History, HistoryEntry, ListFilter, Record};
@@ -240,6 +241,12 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<String>> {
         delegate!(self, s => s.search_contacts(tenant, search, limit).await)
+    }
+
+    /// What the tenant's stored objects use of its catalog.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn catalog_usage(&self, tenant: &str) -> Result<CatalogUsage> {
+        delegate!(self, s => s.catalog_usage(tenant).await)
     }
 
     /// The tenant's latest catalog document and its version, if one was ever stored.

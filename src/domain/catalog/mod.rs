@@ -5,6 +5,7 @@ mod bank;
 pub mod contact;
 mod document;
 mod rules;
+pub mod usage;
 
 pub use bank::{BankCatalog, BankList};
 pub use contact::ContactCatalog;

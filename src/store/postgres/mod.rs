@@ -10,12 +10,13 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
-use super::sql::{
+use super::sql::{catalog_usage, 
     contacts, events, execute, history, idempotency, keys, numbers, objects, sessions, tenants,
     users,
 };
 use super::{Executed, Render, Result, StoreError, Write, WriteCtx};
 use crate::domain::auth::{KeyInfo, KeyRecord, KnownKey, Role};
+use crate::domain::catalog::usage::CatalogUsage;
 use crate::domain::contact::ContactSearch;
 use crate::domain::events::Event;
 use crate::domain::records::{History, HistoryEntry, ListFilter, Record};
@@ -265,6 +266,10 @@ impl PgStore {
         limit: i64,
     ) -> Result<Vec<String>> {
         contacts::search(&PgConn(&self.client().await?), tenant, &search, limit).await
+    }
+
+    pub async fn catalog_usage(&self, tenant: &str) -> Result<CatalogUsage> {
+        catalog_usage::usage(&PgConn(&self.client().await?), tenant).await
     }
 
     pub async fn catalog(&self, tenant: &str) -> Result<Option<(i64, String)>> {

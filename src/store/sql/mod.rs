@@ -46,6 +46,7 @@ macro_rules! accept {
 mod accounts;
 mod bank;
 mod cards;
+pub(crate) mod catalog_usage;
 pub(crate) mod constraints;
 pub(crate) mod contacts;
 mod customer_updates;

@@ -9,12 +9,13 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
 
-use super::sql::{
+use super::sql::{catalog_usage, 
     contacts, events, execute, history, idempotency, keys, numbers, objects, sessions, tenants,
     users,
 };
 use super::{Executed, Render, Result, StoreError, Write, WriteCtx};
 use crate::domain::auth::{KeyInfo, KeyRecord, KnownKey, Role};
+use crate::domain::catalog::usage::CatalogUsage;
 use crate::domain::contact::ContactSearch;
 use crate::domain::events::Event;
 use crate::domain::records::{History, HistoryEntry, ListFilter, Record};
@@ -332,6 +333,12 @@ impl SqliteStore {
     ) -> Result<Vec<String>> {
         let tenant = tenant.to_owned();
         self.read(async move |c| contacts::search(c, &tenant, &search, limit).await)
+            .await
+    }
+
+    pub async fn catalog_usage(&self, tenant: &str) -> Result<CatalogUsage> {
+        let tenant = tenant.to_owned();
+        self.read(async move |c| catalog_usage::usage(c, &tenant).await)
             .await
     }
 
