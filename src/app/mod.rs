@@ -8,6 +8,7 @@ mod caller;
 mod catalogs;
 mod error;
 mod events;
+pub mod import;
 pub mod keys;
 mod numbers;
 mod pipeline;

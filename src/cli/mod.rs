@@ -1,6 +1,7 @@
-//! The `clientele` command: `serve`, `keys`, `users`, `catalog`.
+//! The `clientele` command: `serve`, `keys`, `users`, `catalog`, `import`.
 
 mod catalog;
+mod import;
 mod keys;
 mod serve;
 mod users;
@@ -66,6 +67,8 @@ enum Command {
     /// Show or replace a tenant's catalog.
     #[command(subcommand)]
     Catalog(catalog::CatalogCommand),
+    /// Load customers (with accounts, subscribers, cards) from an ndjson or CSV file.
+    Import(import::ImportArgs),
 }
 
 impl Cli {
@@ -138,6 +141,10 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Catalog(command) => {
             init_logging(LogFormat::Text);
             catalog::run(command, &database_url, file.limits.unwrap_or_default()).await
+        }
+        Command::Import(args) => {
+            init_logging(LogFormat::Text);
+            import::run(args, &database_url, file.limits.unwrap_or_default()).await
         }
     }
 }
