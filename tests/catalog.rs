@@ -168,11 +168,17 @@ async fn a_catalog_keeps_what_stored_objects_use(backend: Backend) {
     let base = app.admin.get("/v1/catalog").await.json();
     let reply = app
         .admin
-        .post("/v1/subscribers", &json!({"subscriberProfile": "internetOnly",
-            "primaryResourceType": "MSISDN", "primaryResource": "421900123456"}))
+        .post(
+            "/v1/subscribers",
+            &json!({"subscriberProfile": "internetOnly",
+            "primaryResourceType": "MSISDN", "primaryResource": "421900123456"}),
+        )
         .await;
     assert_eq!(reply.status, 201, "{}", reply.text);
-    let customer = app.admin.post("/v1/customers", &customer_body("kept")).await;
+    let customer = app
+        .admin
+        .post("/v1/customers", &customer_body("kept"))
+        .await;
     assert_eq!(customer.status, 201, "{}", customer.text);
     let id = customer.json()["id"].as_str().unwrap().to_owned();
     let suspended = app

@@ -9,6 +9,7 @@ pub mod native;
 pub mod openapi;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{MatchedPath, Request};
 use axum::http::HeaderName;
@@ -86,6 +87,10 @@ fn request_span(request: &Request) -> tracing::Span {
 }
 
 pub fn router(state: AppState) -> Router {
+    let capacity = http::capacity::Capacity::new(
+        state.limits.max_in_flight,
+        Duration::from_secs(state.limits.request_timeout_secs.max(1)),
+    );
     native::routes()
         .merge(bank::routes())
         .merge(egain::routes())
@@ -96,6 +101,10 @@ pub fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn(ops::track))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            capacity,
+            http::capacity::limit,
+        ))
         .layer(middleware::from_fn(http::framing::limits))
         .layer(CatchPanicLayer::custom(panicked))
         .layer(

@@ -172,11 +172,7 @@ impl Registry {
                     Err(errors) => return Ok(Planned::Invalid(errors)),
                     Ok(rules) => rules,
                 };
-                let removed = self
-                    .store()
-                    .catalog_usage(tenant)
-                    .await?
-                    .removed_by(&rules);
+                let removed = self.store().catalog_usage(tenant).await?.removed_by(&rules);
                 return Ok(match removed.into_result(()) {
                     Err(errors) => Planned::Invalid(errors),
                     Ok(()) => {

@@ -43,7 +43,8 @@ impl NumberCipher {
     }
 
     fn round(&self, round: u8, half: u64) -> u64 {
-        mix(half ^ self.round_keys[usize::from(round)]).wrapping_add(self.round_keys[usize::from(round)])
+        mix(half ^ self.round_keys[usize::from(round)])
+            .wrapping_add(self.round_keys[usize::from(round)])
             & HALF_MASK
     }
 

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod capacity;
 pub mod framing;
 pub mod idempotency;
 pub mod ops;

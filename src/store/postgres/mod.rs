@@ -10,9 +10,9 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
-use super::sql::{catalog_usage, 
-    contacts, events, execute, history, idempotency, keys, numbers, objects, sessions, tenants,
-    users,
+use super::sql::{
+    catalog_usage, contacts, events, execute, history, idempotency, keys, numbers, objects,
+    sessions, tenants, users,
 };
 use super::{Executed, Render, Result, StoreError, Write, WriteCtx};
 use crate::domain::auth::{KeyInfo, KeyRecord, KnownKey, Role};

@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
 
-use super::sql::{catalog_usage, 
-    contacts, events, execute, history, idempotency, keys, numbers, objects, sessions, tenants,
-    users,
+use super::sql::{
+    catalog_usage, contacts, events, execute, history, idempotency, keys, numbers, objects,
+    sessions, tenants, users,
 };
 use super::{Executed, Render, Result, StoreError, Write, WriteCtx};
 use crate::domain::auth::{KeyInfo, KeyRecord, KnownKey, Role};

@@ -58,10 +58,12 @@ impl Writer {
                 let _ = reply.send(result);
             })
         });
-        self.queue
-            .send(Msg::Job(job))
-            .await
-            .map_err(|_| StoreError::WriterGone)?;
+        // A full queue is answered at once, as busy, rather than waited on: the writes
+        // waiting would otherwise grow without end under a flood.
+        self.queue.try_send(Msg::Job(job)).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => StoreError::Busy,
+            mpsc::error::TrySendError::Closed(_) => StoreError::WriterGone,
+        })?;
         answer.await.map_err(|_| StoreError::WriterGone)?
     }
 

@@ -1,0 +1,77 @@
+//! The server's own limits on both backends: requests past the number it handles at once
+//! are answered 503 with `Retry-After` at once, not queued, and a request that runs past
+//! the timeout is ended with a 503; the server answers normally afterwards.
+
+#[macro_use]
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{customer_body, Backend, TestApp};
+
+/// A server whose configuration file sets `limits`.
+async fn with_limits(backend: Backend, limits: &str) -> (TestApp, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("clientele.toml");
+    std::fs::write(&file, format!("[limits]\n{limits}\n")).unwrap();
+    let app = TestApp::spawn_env(backend, &[("CLIENTELE_CONFIG", file.to_str().unwrap())]).await;
+    (app, dir)
+}
+
+async fn requests_past_the_cap_are_refused_at_once(backend: Backend) {
+    let (app, _dir) = with_limits(backend, "maxInFlight = 2").await;
+    // Two long polls of the empty feed hold both places.
+    let holders: Vec<_> = (0..2)
+        .map(|_| {
+            let client = app.admin.clone();
+            tokio::spawn(async move { client.get("/v1/events?wait=3").await.status })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let started = Instant::now();
+    let refused = app
+        .admin
+        .post("/v1/customers", &customer_body("third"))
+        .await;
+    refused.problem(503, "UNAVAILABLE");
+    assert_eq!(refused.header("retry-after"), Some("1"));
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "it waited for a place"
+    );
+    for holder in holders {
+        assert_eq!(holder.await.unwrap(), 200);
+    }
+    let reply = app
+        .admin
+        .post("/v1/customers", &customer_body("after"))
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let listed = app.admin.get("/v1/customers?externalId=third").await.json();
+    assert_eq!(
+        listed["data"].as_array().unwrap().len(),
+        0,
+        "the refused create wrote"
+    );
+}
+
+async fn a_request_past_the_timeout_is_ended(backend: Backend) {
+    let (app, _dir) = with_limits(backend, "requestTimeoutSecs = 1").await;
+    let started = Instant::now();
+    let reply = app.admin.get("/v1/events?wait=5").await;
+    reply.problem(503, "UNAVAILABLE");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "the timeout did not end it"
+    );
+    let reply = app
+        .admin
+        .post("/v1/customers", &customer_body("after"))
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+}
+
+both_backends!(
+    requests_past_the_cap_are_refused_at_once,
+    a_request_past_the_timeout_is_ended,
+);
