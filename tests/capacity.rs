@@ -71,7 +71,32 @@ async fn a_request_past_the_timeout_is_ended(backend: Backend) {
     assert_eq!(reply.status, 201, "{}", reply.text);
 }
 
+/// A feed read waiting for news does not hold a stopping server up: SIGTERM answers it.
+async fn a_long_poll_ends_when_the_server_stops(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let client = app.admin.clone();
+    let poll = tokio::spawn(async move {
+        let started = Instant::now();
+        let reply = client.get("/v1/events?wait=25").await;
+        (reply.status, reply.text, started.elapsed())
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let TestApp { server, db, .. } = app;
+    let stopped = tokio::task::spawn_blocking(move || server.terminate())
+        .await
+        .unwrap();
+    let (status, text, waited) = poll.await.unwrap();
+    assert_eq!(status, 200, "{text}");
+    assert!(
+        waited < Duration::from_secs(10),
+        "the poll held on for {waited:?}"
+    );
+    assert!(stopped.success(), "{stopped:?}");
+    drop(db);
+}
+
 both_backends!(
+    a_long_poll_ends_when_the_server_stops,
     requests_past_the_cap_are_refused_at_once,
     a_request_past_the_timeout_is_ended,
 );

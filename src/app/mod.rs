@@ -74,6 +74,8 @@ struct Inner {
     catalogs: CatalogCache,
     keys: KeyCache,
     numbers: numbers::Numbers,
+    /// Set once the server stops, so that reads waiting for news answer at once.
+    stopping: tokio::sync::watch::Sender<bool>,
     encoder: Arc<dyn EventEncoder>,
     secrets: Secrets,
     sessions: SessionPolicy,
@@ -88,6 +90,7 @@ impl Registry {
                 catalogs: CatalogCache::new(settings.catalog_ttl, settings.limits.clone()),
                 keys: KeyCache::new(settings.key_ttl),
                 numbers: numbers::Numbers::new(),
+                stopping: tokio::sync::watch::Sender::new(false),
                 secrets: Secrets::new(settings.secret_cost),
                 sessions: settings.sessions,
                 logins: LoginTurns::default(),
@@ -108,6 +111,12 @@ impl Registry {
 }
 
 impl Registry {
+    /// Tells reads that wait for news (the feed's long polls) to answer now: the server
+    /// is stopping, and they must not hold its drain up.
+    pub fn stop_waiting(&self) {
+        self.inner.stopping.send_replace(true);
+    }
+
     /// Gives a number to every customer stored before numbers existed; how many there were.
     pub async fn number_customers(&self) -> AppResult<usize> {
         self.inner.numbers.backfill(self.store()).await

@@ -121,12 +121,17 @@ impl Registry {
     ) -> AppResult<Vec<Event>> {
         caller.require(Role::Reader)?;
         let deadline = tokio::time::Instant::now() + wait;
+        let mut stopping = self.inner.stopping.subscribe();
         loop {
             let events = self.store().events(&caller.tenant, after, limit).await?;
-            if !events.is_empty() || tokio::time::Instant::now() >= deadline {
+            let stopped = *stopping.borrow_and_update();
+            if !events.is_empty() || stopped || tokio::time::Instant::now() >= deadline {
                 return Ok(events);
             }
-            tokio::time::sleep(FEED_POLL).await;
+            tokio::select! {
+                _ = tokio::time::sleep(FEED_POLL) => {}
+                _ = stopping.changed() => {}
+            }
         }
     }
 

@@ -222,6 +222,11 @@ pub async fn run(config: ServeConfig) -> Result<(), CliError> {
         backend = store.backend(),
         "clientele is listening"
     );
+    let registry = state.registry.clone();
+    let shutdown = async move {
+        shutdown.await;
+        registry.stop_waiting();
+    };
     serve_connections(listener, api::router(state), shutdown).await;
     purge.abort();
     purge_sessions.abort();
