@@ -2228,6 +2228,12 @@ async fn the_egain_door_refuses_hostile_input(backend: Backend) {
 }
 
 both_backends!(
+    an_id_not_utf8_is_refused_in_the_doors_shape,
+    every_bank_refusal_names_its_request,
+    every_egain_refusal_is_in_egains_shape,
+    no_card_number_is_kept_as_an_idempotency_key,
+    a_card_number_is_found_whatever_spaces_part_its_groups,
+    a_card_number_in_other_unicode_digits_is_found,
     the_native_door_refuses_hostile_input,
     the_bank_door_refuses_hostile_input,
     the_egain_door_refuses_hostile_input,
@@ -2269,7 +2275,7 @@ async fn an_id_not_utf8_is_refused_in_the_doors_shape(backend: Backend) {
         bank("an id half UTF-8", Method::GET, &format!("{BANK}/%C3"))
             .problem(400, "MALFORMED_REQUEST"),
         egain(
-            "an id not UTF-8",
+            "an eGain id not UTF-8",
             Method::GET,
             &format!("{EGAIN_CUSTOMER}/%FF"),
         )
@@ -2458,18 +2464,6 @@ async fn a_card_number_in_other_unicode_digits_is_found(backend: Backend) {
 }
 
 known_bug! {
-    an_id_not_utf8_is_refused_in_the_doors_shape:
-        "bug: GET /v2/data/customers/%FF and /ws/v12/interaction/customer/%FF answer axum's text/plain rejection";
     field_problems_are_listed_once_at_their_path:
         "bug: a wrong-typed array element is listed 50 times; a wrong-typed required member adds a problem with field \"\"";
-    every_bank_refusal_names_its_request:
-        "bug: /v2 405 and 414 answers have no requestId";
-    every_egain_refusal_is_in_egains_shape:
-        "bug: 404/405/414/431 under /ws/v12 are RFC 9457, not eGain's <error>, and carry no X-egain-session";
-    no_card_number_is_kept_as_an_idempotency_key:
-        "bug: a requestId or Idempotency-Key holding a card number is accepted and stored";
-    a_card_number_is_found_whatever_spaces_part_its_groups:
-        "bug: a card number whose groups are parted by two spaces, ' - ', a tab, a newline or U+00A0 is stored";
-    a_card_number_in_other_unicode_digits_is_found:
-        "bug: a card number in full-width digits or with zero-width spaces is stored";
 }

@@ -3,6 +3,7 @@
 //! the use cases in `app`; they know nothing of SQL.
 
 pub mod bank;
+mod dialects;
 pub mod egain;
 pub mod http;
 pub mod native;
@@ -106,6 +107,7 @@ pub fn router(state: AppState) -> Router {
             http::capacity::limit,
         ))
         .layer(middleware::from_fn(http::framing::limits))
+        .layer(middleware::from_fn(dialects::in_the_doors_words))
         .layer(CatchPanicLayer::custom(panicked))
         .layer(
             TraceLayer::new_for_http()

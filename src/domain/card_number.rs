@@ -7,29 +7,58 @@ use super::path::FieldPath;
 const MIN_DIGITS: usize = 13;
 const MAX_DIGITS: usize = 19;
 
-/// Whether `text` holds a run of 13 to 19 digits — spaces or dashes allowed between them —
-/// that passes the Luhn check and starts as a card network's numbers do.
+/// Separators a run of digits may have between its digits, at most this many together.
+const MAX_SEPARATORS: usize = 3;
+
+/// A digit's value, in ASCII or in the scripts and forms a digit is commonly written in
+/// (full-width, Arabic-Indic, Devanagari, Bengali): a number is refused however it is typed.
+fn digit_value(c: char) -> Option<u8> {
+    const ZEROS: [u32; 6] = [0x30, 0xFF10, 0x0660, 0x06F0, 0x0966, 0x09E6];
+    let code = u32::from(c);
+    ZEROS
+        .iter()
+        .find(|zero| (**zero..**zero + 10).contains(&code))
+        .map(|zero| (code - zero) as u8)
+}
+
+/// Spaces of any kind, dashes, and characters that show nothing (zero-width spaces and
+/// joiners, soft hyphens), which people and forms put between a card's digits.
+fn is_separator(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '-' | '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{00AD}' | '\u{200B}'..='\u{200D}'
+                | '\u{2060}' | '\u{FEFF}'
+        )
+}
+
+/// Whether `text` holds a run of 13 to 19 digits — with up to three separators between
+/// digits — that passes the Luhn check and starts as a card network's numbers do.
 pub fn holds_card_number(text: &str) -> bool {
-    let bytes = text.as_bytes();
+    let chars: Vec<char> = text.chars().collect();
     let mut start = 0;
-    while start < bytes.len() {
-        if !bytes[start].is_ascii_digit() {
+    while start < chars.len() {
+        if digit_value(chars[start]).is_none() {
             start += 1;
             continue;
         }
-        // One run: digits, with single separators between digits.
+        // One run: digits, with a few separators between two digits.
         let mut digits = Vec::with_capacity(MAX_DIGITS + 1);
         let mut at = start;
-        while at < bytes.len() {
-            match bytes[at] {
-                b if b.is_ascii_digit() => digits.push(b - b'0'),
-                b' ' | b'-'
-                    if at + 1 < bytes.len()
-                        && bytes[at + 1].is_ascii_digit()
-                        && bytes[at - 1].is_ascii_digit() => {}
-                _ => break,
+        while at < chars.len() {
+            if let Some(d) = digit_value(chars[at]) {
+                digits.push(d);
+                at += 1;
+                continue;
             }
-            at += 1;
+            let gap = chars[at..].iter().take_while(|c| is_separator(**c)).count();
+            let resumes = chars
+                .get(at + gap)
+                .is_some_and(|c| digit_value(*c).is_some());
+            if gap == 0 || gap > MAX_SEPARATORS || !resumes {
+                break;
+            }
+            at += gap;
         }
         if any_window_is_a_card(&digits) {
             return true;
@@ -132,6 +161,11 @@ mod tests {
             "378282246310005",
             "6011111111111117",
             "x4111111111111111x",
+            "4111  1111  1111  1111",
+            "4111 - 1111 - 1111 - 1111",
+            "4111\t1111\n1111\u{a0}1111",
+            "\u{ff14}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}",
+            "4\u{200b}1\u{200b}1\u{200b}1111111111111",
         ] {
             assert!(holds_card_number(text), "{text}");
         }
@@ -144,7 +178,7 @@ mod tests {
             "421900123456",
             "customer_external_id",
             "1234567890123",
-            "4111  1111 1111 1111",
+            "4111    1111 1111 1111",
             "9111111111111111",
             "",
         ] {

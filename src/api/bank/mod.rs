@@ -9,6 +9,7 @@ pub mod views;
 pub mod wire;
 
 use axum::body::Body;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Extension, Path, Request, State};
 use axum::http::{header, HeaderMap};
 use axum::middleware::{self, Next};
@@ -230,8 +231,12 @@ pub async fn get_customer(
     State(app): State<AppState>,
     Reader(caller): Reader,
     Extension(RequestId(request_id)): Extension<RequestId>,
-    Path(source_customer_id): Path<String>,
+    source_customer_id: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Json<BankCustomerView>> {
+    let Path(source_customer_id) = source_customer_id.map_err(|_| {
+        ApiError::malformed("the sourceCustomerId in the path is not valid UTF-8")
+            .with_request_id(&request_id)
+    })?;
     refuse_nul("sourceCustomerId", &source_customer_id)?;
     let by_external_id = ListFilter {
         external_id: Some(source_customer_id.clone()),

@@ -1,5 +1,6 @@
 //! eGain's individual customers: create, read by ids, search by email or phone.
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware;
@@ -311,10 +312,15 @@ fn invalid(errors: &FieldErrors) -> EgainError {
 async fn read(
     State(app): State<AppState>,
     Session(caller): Session,
-    Path(ids): Path<String>,
+    ids: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Response {
     let format = Format::of_request(&headers);
+    let Ok(Path(ids)) = ids else {
+        return EgainError::bad_request("the ids in the path are not valid UTF-8")
+            .in_format(format)
+            .into_response();
+    };
     answered(format, read_customers(app, caller, ids, headers).await)
 }
 

@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::problem::{ApiError, ApiResult, FieldError};
 use crate::api::AppState;
 use crate::app::{Caller, Command, Reply, Respond};
+use crate::domain::card_number::holds_card_number;
 use crate::domain::idempotency::Claim;
 use crate::domain::FieldCode;
 
@@ -51,6 +52,14 @@ pub fn claim(
             field,
             FieldCode::Required,
             "an idempotency key must not be empty",
+        )]));
+    }
+    if holds_card_number(&key) {
+        // Named without the key, which would repeat the number.
+        return Err(ApiError::fields(vec![FieldError::new(
+            field,
+            FieldCode::NotAllowed,
+            "looks like a payment card number, which is never stored; use another key",
         )]));
     }
     if key.chars().count() > max_chars {
