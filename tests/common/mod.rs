@@ -854,3 +854,22 @@ pub fn egain_created_id(reply: &Reply) -> u64 {
     assert!(id.bytes().all(|b| b.is_ascii_digit()), "{location}");
     id.parse().expect("a decimal id")
 }
+
+/// Every event of the caller's tenant, following the feed's `next`.
+pub async fn whole_feed(client: &Client) -> Vec<Value> {
+    let mut all = Vec::new();
+    let mut after = 0;
+    loop {
+        let reply = client
+            .get(&format!("/v1/events?after={after}&limit=1000"))
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        let body = reply.json();
+        let data = body["data"].as_array().expect("data").clone();
+        if data.is_empty() {
+            return all;
+        }
+        after = body["next"].as_i64().expect("next");
+        all.extend(data);
+    }
+}
