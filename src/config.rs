@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::app::relay::RelaySettings;
 use crate::domain::auth::SecretCost;
 use crate::domain::users::SessionPolicy;
 use crate::domain::Limits;
@@ -32,6 +33,15 @@ pub struct FileConfig {
     pub argon2_parallelism: Option<u32>,
     #[serde(default)]
     pub limits: Option<Limits>,
+    /// Publish every event to NATS JetStream at this URL.
+    pub nats_url: Option<String>,
+    pub nats_stream: Option<String>,
+    pub nats_subject_prefix: Option<String>,
+    /// How long a failing webhook delivery is retried before the endpoint is failing.
+    pub webhook_retry_horizon_secs: Option<u64>,
+    pub webhook_retry_first_ms: Option<u64>,
+    pub webhook_timeout_secs: Option<u64>,
+    pub relay_lease_secs: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -89,6 +99,8 @@ pub struct ServeConfig {
     pub secret_cost: SecretCost,
     /// How long eGain sessions live unused, and how often their use is written.
     pub sessions: SessionPolicy,
+    /// Where changes are pushed (NATS, webhooks) and how.
+    pub relay: RelaySettings,
 }
 
 /// The first value that is set: flag or environment (already merged by clap), then file, then default.

@@ -10,7 +10,7 @@ use super::egain;
 use super::http::problem::PROBLEM_JSON;
 use super::http::{ops, problem};
 use super::native::{
-    self, accounts, catalog, customers, events, history, lifecycle, objects, subscribers,
+    self, accounts, catalog, customers, events, history, lifecycle, objects, subscribers, webhooks,
 };
 use crate::domain;
 
@@ -45,6 +45,8 @@ impl Modify for BearerAuth {
         lifecycle::change_state, lifecycle::patch, history::states, history::segments,
         events::feed,
         catalog::get, catalog::put,
+        webhooks::create, webhooks::list, webhooks::get, webhooks::patch, webhooks::delete,
+        webhooks::deliveries, webhooks::replay,
         bank::post_customers, bank::put_customers, bank::get_customer,
         ops::healthz, ops::readyz, ops::metrics,
     ),
@@ -57,6 +59,7 @@ impl Modify for BearerAuth {
         (name = "objects", description = "What customers, accounts and subscribers share: `{kind}` is customers, accounts or subscribers"),
         (name = "events", description = "The change feed"),
         (name = "catalog", description = "Profiles, segments, states and reasons; admin only"),
+        (name = "webhooks", description = "Changes pushed to HTTP endpoints, signed per Standard Webhooks; admin only"),
         (name = "bank", description = "The bank-data door (Cardlytics Publisher v2): batches of customers with accounts and cards"),
         (name = "operations", description = "Open without a key"),
     )

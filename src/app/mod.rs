@@ -13,6 +13,7 @@ pub mod keys;
 mod numbers;
 mod pipeline;
 mod reads;
+pub mod relay;
 mod secrets;
 pub mod sessions;
 

@@ -7,11 +7,13 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use super::{catalog, keys, open_store, users, CliError};
 use crate::api::{self, AppState};
+use crate::app::relay::{NatsSettings, Relay, RelaySettings};
 use crate::app::{Registry, Settings};
 use crate::config::{pick, FileConfig, LogFormat, Secret, ServeConfig, DEFAULT_LISTEN};
 use crate::domain::auth::{check_given_key, ApiKey, Role};
 use crate::domain::time::Timestamp;
 use crate::domain::users::{SessionPolicy, DEFAULT_SESSION_IDLE, DEFAULT_SESSION_TOUCH};
+use crate::domain::webhooks::RetrySchedule;
 use crate::store::Store;
 
 const DEFAULT_TENANT: &str = "default";
@@ -43,11 +45,101 @@ pub struct ServeArgs {
     session_touch_secs: Option<u64>,
     #[command(flatten)]
     argon2: users::Argon2Args,
+    /// Boxed: the command enum stays small whichever command it holds.
+    #[command(flatten)]
+    relay: Box<RelayArgs>,
+}
+
+/// Where changes are pushed out: NATS JetStream, and how webhooks are delivered.
+#[derive(Debug, Args)]
+struct RelayArgs {
+    /// Publish every committed event to NATS JetStream here (`nats://127.0.0.1:4222`).
+    #[arg(long, env = "CLIENTELE_NATS_URL", hide_env_values = true)]
+    nats_url: Option<String>,
+    /// The JetStream stream, made if absent (default CLIENTELE).
+    #[arg(long, env = "CLIENTELE_NATS_STREAM")]
+    nats_stream: Option<String>,
+    /// Subjects are `PREFIX.<tenant>.<type>` (default clientele).
+    #[arg(long, env = "CLIENTELE_NATS_SUBJECT_PREFIX")]
+    nats_subject_prefix: Option<String>,
+    /// Seconds a failing webhook delivery is retried before the endpoint is marked
+    /// failing (default 86400: 24 h).
+    #[arg(long, env = "CLIENTELE_WEBHOOK_RETRY_HORIZON_SECS")]
+    webhook_retry_horizon_secs: Option<u64>,
+    /// Milliseconds before the first retry, doubling each time up to an hour (default 5000).
+    #[arg(long, env = "CLIENTELE_WEBHOOK_RETRY_FIRST_MS")]
+    webhook_retry_first_ms: Option<u64>,
+    /// Seconds one webhook delivery may take (default 10).
+    #[arg(long, env = "CLIENTELE_WEBHOOK_TIMEOUT_SECS")]
+    webhook_timeout_secs: Option<u64>,
+    /// Seconds a relay lease lasts unrenewed: how soon another process takes over a sink
+    /// from one that died (default 15).
+    #[arg(long, env = "CLIENTELE_RELAY_LEASE_SECS")]
+    relay_lease_secs: Option<u64>,
+}
+
+impl RelayArgs {
+    fn resolve(self, file: &FileConfig) -> Result<RelaySettings, CliError> {
+        let nats = match self
+            .nats_url
+            .or(file.nats_url.clone())
+            .filter(|u| !u.is_empty())
+        {
+            Some(url) => {
+                let stream = pick(self.nats_stream, file.nats_stream.clone(), || {
+                    "CLIENTELE".to_owned()
+                });
+                let prefix = pick(
+                    self.nats_subject_prefix,
+                    file.nats_subject_prefix.clone(),
+                    || "clientele".to_owned(),
+                );
+                Some(NatsSettings::new(url, stream, prefix).map_err(|why| {
+                    CliError::Config(format!(
+                        "CLIENTELE_NATS_STREAM, CLIENTELE_NATS_SUBJECT_PREFIX: {why}"
+                    ))
+                })?)
+            }
+            None => None,
+        };
+        let horizon = pick(
+            self.webhook_retry_horizon_secs,
+            file.webhook_retry_horizon_secs,
+            || RetrySchedule::default().horizon.as_secs(),
+        );
+        let first = pick(
+            self.webhook_retry_first_ms,
+            file.webhook_retry_first_ms,
+            || RetrySchedule::default().first.as_millis() as u64,
+        );
+        let timeout = pick(self.webhook_timeout_secs, file.webhook_timeout_secs, || 10);
+        let lease = pick(self.relay_lease_secs, file.relay_lease_secs, || 15);
+        if horizon == 0 || first == 0 || timeout == 0 || lease == 0 {
+            return Err(CliError::Config(
+                "CLIENTELE_WEBHOOK_RETRY_HORIZON_SECS, CLIENTELE_WEBHOOK_RETRY_FIRST_MS, \
+                 CLIENTELE_WEBHOOK_TIMEOUT_SECS and CLIENTELE_RELAY_LEASE_SECS are at least 1"
+                    .into(),
+            ));
+        }
+        let defaults = RelaySettings::default();
+        Ok(RelaySettings {
+            nats,
+            retry: RetrySchedule {
+                first: Duration::from_millis(first),
+                horizon: Duration::from_secs(horizon),
+                ..RetrySchedule::default()
+            },
+            request_timeout: Duration::from_secs(timeout),
+            lease: Duration::from_secs(lease),
+            ..defaults
+        })
+    }
 }
 
 impl ServeArgs {
     pub fn resolve(self, file: FileConfig, database_url: String) -> Result<ServeConfig, CliError> {
         let secret_cost = self.argon2.cost(&file)?;
+        let relay = self.relay.resolve(&file)?;
         let idle = pick(self.session_idle_secs, file.session_idle_secs, || {
             DEFAULT_SESSION_IDLE.as_secs()
         });
@@ -75,6 +167,7 @@ impl ServeArgs {
             rate_limit: pick(self.rate_limit, file.rate_limit, || 1000),
             secret_cost,
             sessions,
+            relay,
         })
     }
 }
@@ -217,6 +310,12 @@ pub async fn run(config: ServeConfig) -> Result<(), CliError> {
         config.idempotency_retention,
     ));
     let listener = listener(&config)?;
+    // Pushes committed events out (NATS, webhooks); off the write path.
+    let relay = Relay::start(
+        store.clone(),
+        config.relay.clone(),
+        api::native::webhooks::feed_renderer(),
+    );
     tracing::info!(
         address = %listener.local_addr()?,
         backend = store.backend(),
@@ -228,6 +327,7 @@ pub async fn run(config: ServeConfig) -> Result<(), CliError> {
         registry.stop_waiting();
     };
     serve_connections(listener, api::router(state), shutdown).await;
+    relay.stop().await;
     purge.abort();
     purge_sessions.abort();
     store.close().await;

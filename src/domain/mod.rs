@@ -29,6 +29,7 @@ pub mod state;
 pub mod subscriber;
 pub mod time;
 pub mod users;
+pub mod webhooks;
 
 pub use errors::{FieldCode, FieldError, FieldErrors};
 pub use kind::Kind;

@@ -22,6 +22,9 @@ use crate::domain::time::Timestamp;
 use crate::domain::users::{
     NewUser, SessionOpened, SessionOpening, SessionRecord, UserInfo, UserRecord,
 };
+use crate::domain::webhooks::{
+    Cursor, Delivery, DeliveryProgress, NewWebhook, OutboxEvent, Webhook, WebhookChange,
+};
 use crate::domain::Kind;
 
 #[derive(Debug, thiserror::Error)]
@@ -300,6 +303,141 @@ impl Store {
     #[tracing::instrument(skip_all, err)]
     pub async fn events(&self, tenant: &str, after: i64, limit: usize) -> Result<Vec<Event>> {
         delegate!(self, s => s.events(tenant, after, limit).await)
+    }
+
+    /// The newest event's global seq, every committed event numbered first.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn relay_newest(&self) -> Result<i64> {
+        delegate!(self, s => s.relay_newest().await)
+    }
+
+    /// Every tenant's events after global seq `after`, in commit order, every committed
+    /// event numbered first: a relay that follows it sees each event once.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn relay_events(&self, after: i64, limit: usize) -> Result<Vec<OutboxEvent>> {
+        delegate!(self, s => s.relay_events(after, limit).await)
+    }
+
+    /// Makes a sink's cursor at `start` unless it exists.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn ensure_cursor(&self, sink: &str, start: i64, at: Timestamp) -> Result<()> {
+        delegate!(self, s => s.ensure_cursor(sink, start, at).await)
+    }
+
+    /// Takes or renews a sink's lease for `owner` until `until`; its cursor when `owner`
+    /// holds it, `None` when another process does.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn claim_cursor(
+        &self,
+        sink: &str,
+        owner: &str,
+        until: Timestamp,
+        now: Timestamp,
+    ) -> Result<Option<Cursor>> {
+        delegate!(self, s => s.claim_cursor(sink, owner, until, now).await)
+    }
+
+    /// A sink's cursor, whoever holds it.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn read_cursor(&self, sink: &str) -> Result<Option<Cursor>> {
+        delegate!(self, s => s.read_cursor(sink).await)
+    }
+
+    /// Moves a sink's cursor and renews its lease if `owner` still holds it under the same
+    /// generation; whether it did.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn advance_cursor(
+        &self,
+        sink: &str,
+        owner: &str,
+        cursor: Cursor,
+        until: Timestamp,
+        at: Timestamp,
+    ) -> Result<bool> {
+        delegate!(self, s => s.advance_cursor(sink, owner, cursor, until, at).await)
+    }
+
+    /// Gives up a sink's lease so another process can take it at once.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn release_cursor(&self, sink: &str, owner: &str) -> Result<()> {
+        delegate!(self, s => s.release_cursor(sink, owner).await)
+    }
+
+    /// Stores a webhook endpoint with its cursor at the tenant's newest event; `false`,
+    /// storing nothing, when the tenant has as many as it may.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn insert_webhook(&self, new: NewWebhook) -> Result<bool> {
+        delegate!(self, s => s.insert_webhook(new).await)
+    }
+
+    /// A tenant's webhook endpoints, or every tenant's, in id order.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn webhooks(&self, tenant: Option<&str>) -> Result<Vec<Webhook>> {
+        delegate!(self, s => s.webhooks(tenant).await)
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    pub async fn webhook(&self, tenant: &str, id: &str) -> Result<Option<Webhook>> {
+        delegate!(self, s => s.webhook(tenant, id).await)
+    }
+
+    /// Changes what the change names; the endpoint as it now stands.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn update_webhook(
+        &self,
+        tenant: &str,
+        id: &str,
+        change: WebhookChange,
+        at: Timestamp,
+    ) -> Result<Option<Webhook>> {
+        delegate!(self, s => s.update_webhook(tenant, id, change, at).await)
+    }
+
+    /// Forgets an endpoint, its cursor and its attempts; whether the tenant had it.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn delete_webhook(&self, tenant: &str, id: &str) -> Result<bool> {
+        delegate!(self, s => s.delete_webhook(tenant, id).await)
+    }
+
+    /// Starts an endpoint's deliveries again after feed seq `after`, ending a failure.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn replay_webhook(
+        &self,
+        tenant: &str,
+        id: &str,
+        after: i64,
+        at: Timestamp,
+    ) -> Result<Option<Webhook>> {
+        delegate!(self, s => s.replay_webhook(tenant, id, after, at).await)
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    pub async fn mark_webhook_failing(&self, id: &str, since: Timestamp) -> Result<()> {
+        delegate!(self, s => s.mark_webhook_failing(id, since).await)
+    }
+
+    /// An endpoint's delivery attempts before attempt id `before`, newest first.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn webhook_deliveries(
+        &self,
+        id: &str,
+        before: i64,
+        limit: usize,
+    ) -> Result<Vec<Delivery>> {
+        delegate!(self, s => s.webhook_deliveries(id, before, limit).await)
+    }
+
+    /// Advances an endpoint's cursor with the attempts that moved it, in one transaction,
+    /// if its holder still holds it; whether it did.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn record_deliveries(&self, progress: DeliveryProgress) -> Result<bool> {
+        delegate!(self, s => s.record_deliveries(progress).await)
+    }
+
+    /// Forgets delivery attempts made before `before`; returns how many.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn purge_deliveries(&self, before: Timestamp) -> Result<u64> {
+        delegate!(self, s => s.purge_deliveries(before).await)
     }
 
     /// Forgets idempotency answers stored before `before`; returns how many.

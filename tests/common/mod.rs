@@ -855,6 +855,32 @@ pub fn egain_created_id(reply: &Reply) -> u64 {
     id.parse().expect("a decimal id")
 }
 
+/// A port that is free on 127.0.0.1 now, for a server a test runs itself (a broker).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// Polls `check` every 50 ms until it holds or `timeout` passes; whether it held.
+pub async fn eventually<F, Fut>(timeout: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if check().await {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Every event of the caller's tenant, following the feed's `next`.
 pub async fn whole_feed(client: &Client) -> Vec<Value> {
     let mut all = Vec::new();
@@ -871,5 +897,80 @@ pub async fn whole_feed(client: &Client) -> Vec<Value> {
         }
         after = body["next"].as_i64().expect("next");
         all.extend(data);
+    }
+}
+
+/// A mixed load from `writers` concurrent clients, `rounds` each: a subscriber by profile
+/// (its customer, account and subscriber created), a rename of the customer, and a
+/// suspension of the customer with everything below it — seven events a round.
+pub async fn mixed_load(client: &Client, tag: &str, writers: usize, rounds: usize) {
+    let mut tasks = Vec::new();
+    for writer in 0..writers {
+        let client = client.clone();
+        let tag = format!("{tag}-{writer}");
+        tasks.push(tokio::spawn(async move {
+            for round in 0..rounds {
+                let reply = client
+                    .post(
+                        "/v1/subscribers",
+                        &serde_json::json!({
+                            "externalId": format!("{tag}-s{round}"),
+                            "subscriberProfile": "internetOnly",
+                        }),
+                    )
+                    .await;
+                assert_eq!(reply.status, 201, "{}", reply.text);
+                let account = reply.json()["account"]["refId"]
+                    .as_str()
+                    .expect("an account")
+                    .to_owned();
+                let account = client.get(&format!("/v1/accounts/{account}")).await.json();
+                let customer = account["customers"][0]["refId"]
+                    .as_str()
+                    .expect("a customer")
+                    .to_owned();
+                let renamed = client
+                    .send(
+                        Method::PATCH,
+                        &format!("/v1/customers/{customer}"),
+                        &[("content-type", "application/merge-patch+json")],
+                        Some(
+                            serde_json::json!({"customName": format!("{tag} {round}")})
+                                .to_string()
+                                .into_bytes(),
+                        ),
+                    )
+                    .await;
+                assert_eq!(renamed.status, 200, "{}", renamed.text);
+                let suspended = client
+                    .post(
+                        &format!("/v1/customers/{customer}/state"),
+                        &serde_json::json!({
+                            "state": "SUSPENDED", "stateReason": "dfltSuspended", "cascade": true
+                        }),
+                    )
+                    .await;
+                assert_eq!(suspended.status, 200, "{}", suspended.text);
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.expect("a writer of the load");
+    }
+}
+
+/// Events of one entity must come in feed order: the `seq`s of each `(entity, id)`, in the
+/// order given, are increasing. Panics naming the first entity that is out of order.
+pub fn assert_in_order_per_entity(events: &[Value]) {
+    let mut last: std::collections::HashMap<(String, String), i64> = Default::default();
+    for event in events {
+        let key = (
+            event["entity"].as_str().unwrap_or_default().to_owned(),
+            event["id"].as_str().unwrap_or_default().to_owned(),
+        );
+        let seq = event["seq"].as_i64().expect("a seq");
+        if let Some(before) = last.insert(key.clone(), seq) {
+            assert!(before < seq, "{key:?}: seq {seq} came after {before}");
+        }
     }
 }

@@ -33,7 +33,9 @@ pub async fn readyz(State(app): State<AppState>) -> ApiResult<Json<Value>> {
     ))
 }
 
-/// Prometheus metrics: request counts and latency by route, method and status.
+/// Prometheus metrics: request counts and latency by route, method and status; and the
+/// relay's, per sink (`nats:<stream>`, `webhook:<id>`): its lag, the events it relayed,
+/// whether this process holds it, and each endpoint's queue, attempts and failures.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 pub async fn metrics(State(app): State<AppState>) -> Response {
     let text = app.metrics.as_ref().map(|m| m.render()).unwrap_or_default();

@@ -16,6 +16,7 @@ pub mod lifecycle;
 pub mod objects;
 pub mod subscribers;
 pub mod views;
+pub mod webhooks;
 pub mod wire;
 
 use axum::extract::{RawQuery, State};
@@ -170,4 +171,13 @@ pub fn routes() -> Router<AppState> {
     router
         .route("/v1/events", get(events::feed))
         .route("/v1/catalog", get(catalog::get).put(catalog::put))
+        .route("/v1/webhooks", post(webhooks::create).get(webhooks::list))
+        .route(
+            "/v1/webhooks/{id}",
+            get(webhooks::get)
+                .patch(webhooks::patch)
+                .delete(webhooks::delete),
+        )
+        .route("/v1/webhooks/{id}/deliveries", get(webhooks::deliveries))
+        .route("/v1/webhooks/{id}/replay", post(webhooks::replay))
 }

@@ -11,8 +11,8 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
 use super::sql::{
-    catalog_usage, contacts, events, execute, history, idempotency, keys, numbers, objects,
-    sessions, tenants, users,
+    catalog_usage, contacts, events, execute, history, idempotency, keys, numbers, objects, relay,
+    sessions, tenants, users, webhooks,
 };
 use super::{Executed, Render, Result, StoreError, Write, WriteCtx};
 use crate::domain::auth::{KeyInfo, KeyRecord, KnownKey, Role};
@@ -23,6 +23,9 @@ use crate::domain::records::{History, HistoryEntry, ListFilter, Record};
 use crate::domain::time::Timestamp;
 use crate::domain::users::{
     NewUser, SessionOpened, SessionOpening, SessionRecord, UserInfo, UserRecord,
+};
+use crate::domain::webhooks::{
+    Cursor, Delivery, DeliveryProgress, NewWebhook, OutboxEvent, Webhook, WebhookChange,
 };
 use crate::domain::Kind;
 use conn::PgConn;
@@ -36,7 +39,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_users.sql"),
     include_str!("migrations/0007_contacts.sql"),
     include_str!("migrations/0008_tenant_event_seq.sql"),
-    include_str!("migrations/0010_shared_answer_body.sql"),
+    include_str!("migrations/0009_shared_answer_body.sql"),
+    include_str!("migrations/0010_relay.sql"),
 ];
 const POOL_SIZE: usize = 32;
 
@@ -321,6 +325,148 @@ impl PgStore {
         let mut client = self.client().await?;
         sequencer::sequence_events(&mut client).await?;
         events::after(&PgConn(&client), tenant, after, limit).await
+    }
+
+    pub async fn relay_newest(&self) -> Result<i64> {
+        let mut client = self.client().await?;
+        sequencer::sequence_events(&mut client).await?;
+        relay::newest(&PgConn(&client)).await
+    }
+
+    pub async fn relay_events(&self, after: i64, limit: usize) -> Result<Vec<OutboxEvent>> {
+        let mut client = self.client().await?;
+        sequencer::sequence_events(&mut client).await?;
+        relay::since(&PgConn(&client), after, limit).await
+    }
+
+    pub async fn ensure_cursor(&self, sink: &str, start: i64, at: Timestamp) -> Result<()> {
+        relay::ensure(&PgConn(&self.client().await?), sink, start, at).await
+    }
+
+    pub async fn claim_cursor(
+        &self,
+        sink: &str,
+        owner: &str,
+        until: Timestamp,
+        now: Timestamp,
+    ) -> Result<Option<Cursor>> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db_error)?;
+        let claimed = relay::claim(&PgConn(&tx), sink, owner, until, now).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(claimed)
+    }
+
+    pub async fn read_cursor(&self, sink: &str) -> Result<Option<Cursor>> {
+        relay::read(&PgConn(&self.client().await?), sink).await
+    }
+
+    pub async fn advance_cursor(
+        &self,
+        sink: &str,
+        owner: &str,
+        cursor: Cursor,
+        until: Timestamp,
+        at: Timestamp,
+    ) -> Result<bool> {
+        relay::advance(
+            &PgConn(&self.client().await?),
+            sink,
+            owner,
+            cursor,
+            until,
+            at,
+        )
+        .await
+    }
+
+    pub async fn release_cursor(&self, sink: &str, owner: &str) -> Result<()> {
+        relay::release(&PgConn(&self.client().await?), sink, owner).await
+    }
+
+    /// The cursor starts at the tenant's newest event once every committed one is numbered.
+    pub async fn insert_webhook(&self, new: NewWebhook) -> Result<bool> {
+        let mut client = self.client().await?;
+        sequencer::sequence_events(&mut client).await?;
+        let tx = client.transaction().await.map_err(db_error)?;
+        let inserted = webhooks::insert(&PgConn(&tx), &new).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(inserted)
+    }
+
+    pub async fn webhooks(&self, tenant: Option<&str>) -> Result<Vec<Webhook>> {
+        let client = self.client().await?;
+        match tenant {
+            Some(tenant) => webhooks::of_tenant(&PgConn(&client), tenant).await,
+            None => webhooks::all(&PgConn(&client)).await,
+        }
+    }
+
+    pub async fn webhook(&self, tenant: &str, id: &str) -> Result<Option<Webhook>> {
+        webhooks::one(&PgConn(&self.client().await?), tenant, id).await
+    }
+
+    pub async fn update_webhook(
+        &self,
+        tenant: &str,
+        id: &str,
+        change: WebhookChange,
+        at: Timestamp,
+    ) -> Result<Option<Webhook>> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db_error)?;
+        let updated = webhooks::update(&PgConn(&tx), tenant, id, &change, at).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(updated)
+    }
+
+    pub async fn delete_webhook(&self, tenant: &str, id: &str) -> Result<bool> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db_error)?;
+        let deleted = webhooks::delete(&PgConn(&tx), tenant, id).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(deleted)
+    }
+
+    pub async fn replay_webhook(
+        &self,
+        tenant: &str,
+        id: &str,
+        after: i64,
+        at: Timestamp,
+    ) -> Result<Option<Webhook>> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db_error)?;
+        let replayed = webhooks::replay(&PgConn(&tx), tenant, id, after, at).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(replayed)
+    }
+
+    pub async fn mark_webhook_failing(&self, id: &str, since: Timestamp) -> Result<()> {
+        webhooks::mark_failing(&PgConn(&self.client().await?), id, since).await
+    }
+
+    pub async fn webhook_deliveries(
+        &self,
+        id: &str,
+        before: i64,
+        limit: usize,
+    ) -> Result<Vec<Delivery>> {
+        webhooks::deliveries(&PgConn(&self.client().await?), id, before, limit).await
+    }
+
+    pub async fn record_deliveries(&self, progress: DeliveryProgress) -> Result<bool> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db_error)?;
+        let recorded = webhooks::record_progress(&PgConn(&tx), &progress).await?;
+        if recorded {
+            tx.commit().await.map_err(db_error)?;
+        }
+        Ok(recorded)
+    }
+
+    pub async fn purge_deliveries(&self, before: Timestamp) -> Result<u64> {
+        webhooks::purge_deliveries(&PgConn(&self.client().await?), before).await
     }
 
     pub async fn purge_idempotency(&self, before: Timestamp) -> Result<u64> {

@@ -63,10 +63,12 @@ pub(crate) mod objects;
 mod parents;
 mod pending;
 mod references;
+pub(crate) mod relay;
 pub(crate) mod sessions;
 mod subscribers;
 pub(crate) mod tenants;
 pub(crate) mod users;
+pub(crate) mod webhooks;
 
 /// A step of a write that the data already stored can refuse: `Ok(Err(..))`.
 pub(crate) type Step<T> = Result<std::result::Result<T, Refusal>>;
