@@ -70,33 +70,13 @@ async fn create_customer(
     headers: HeaderMap,
     request: Request,
 ) -> Result<Response, EgainError> {
-    let body_format = Format::of_body(&headers).ok_or_else(EgainError::unsupported_media_type)?;
-    let bytes = read_bytes(request, app.limits.body_bytes)
-        .await
-        .map_err(|e| EgainError::new(e.status(), 101, e.detail()))?;
-    let read = read_document(&bytes, body_format, &CUSTOMER_DOC, &app);
-    let claim = claim(
-        &headers,
-        "POST",
-        &bytes,
-        body_format,
-        read.as_ref().ok(),
-        &app,
-    )?;
-    let emails = read.as_ref().map(wire::email_paths).unwrap_or_default();
-    let command = match read {
-        Ok(doc) => Command::Create(ObjectSpec::Customer(CustomerSpec {
-            contact: Some(wire::spec_of(&doc)),
+    let command = |doc: &Value| {
+        Ok(Command::Create(ObjectSpec::Customer(CustomerSpec {
+            contact: Some(wire::spec_of(doc)),
             ..Default::default()
-        })),
-        Err(e) if claim.is_some() => Command::Refuse(e.in_format(body_format).answer()),
-        Err(e) => return Err(e),
+        })))
     };
-    let reply = app
-        .registry
-        .write(&caller, claim, command, created(body_format, emails))
-        .await?;
-    Ok(idempotency::respond(reply))
+    write_document(app, caller, headers, request, "POST", command, created).await
 }
 
 async fn edit(
@@ -117,43 +97,53 @@ async fn edit_customer(
     headers: HeaderMap,
     request: Request,
 ) -> Result<Response, EgainError> {
+    let command = |doc: &Value| {
+        let number = wire::id_of(doc).and_then(decimal_id).ok_or_else(|| {
+            EgainError::bad_request("id: an edit names its customer by its decimal id")
+        })?;
+        Ok(Command::EditContact {
+            number,
+            edit: wire::edit_of(doc),
+        })
+    };
+    write_document(app, caller, headers, request, "PUT", command, edited).await
+}
+
+/// A write of a customer document: the body read in its format, the request's claim, the
+/// command the document makes, and the answer `respond` gives (told the paths of the
+/// document's emails, one of which a taken email is). A body that cannot be read or makes
+/// no command is refused; with a claim, through the pipeline, so its retries get the same.
+async fn write_document(
+    app: AppState,
+    caller: crate::app::Caller,
+    headers: HeaderMap,
+    request: Request,
+    method: &'static str,
+    command: impl FnOnce(&Value) -> Result<Command, EgainError>,
+    respond: fn(Format, Vec<String>) -> Respond,
+) -> Result<Response, EgainError> {
     let body_format = Format::of_body(&headers).ok_or_else(EgainError::unsupported_media_type)?;
     let bytes = read_bytes(request, app.limits.body_bytes)
         .await
         .map_err(|e| EgainError::new(e.status(), 101, e.detail()))?;
-    let read = read_document(&bytes, body_format, &CUSTOMER_DOC, &app).and_then(|doc| {
-        let number = wire::id_of(&doc)
-            .map(str::trim)
-            .filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
-            .and_then(|id| id.parse::<u64>().ok())
-            .ok_or_else(|| {
-                EgainError::bad_request("id: an edit names its customer by its decimal id")
-            })?;
-        Ok((number, doc))
-    });
+    let read = read_document(&bytes, body_format, &CUSTOMER_DOC, &app);
     let claim = claim(
         &headers,
-        "PUT",
+        method,
         &bytes,
         body_format,
-        read.as_ref().ok().map(|(_, doc)| doc),
+        read.as_ref().ok(),
         &app,
     )?;
-    let emails = read
-        .as_ref()
-        .map(|(_, doc)| wire::email_paths(doc))
-        .unwrap_or_default();
-    let command = match read {
-        Ok((number, doc)) => Command::EditContact {
-            number,
-            edit: wire::edit_of(&doc),
-        },
+    let emails = read.as_ref().map(wire::email_paths).unwrap_or_default();
+    let command = match read.and_then(|doc| command(&doc)) {
+        Ok(command) => command,
         Err(e) if claim.is_some() => Command::Refuse(e.in_format(body_format).answer()),
         Err(e) => return Err(e),
     };
     let reply = app
         .registry
-        .write(&caller, claim, command, edited(body_format, emails))
+        .write(&caller, claim, command, respond(body_format, emails))
         .await?;
     Ok(idempotency::respond(reply))
 }
@@ -350,6 +340,15 @@ async fn read_customers(
     Ok(list(format, &found))
 }
 
+/// A customer's id as this door writes it: decimal digits only (no sign, no blank).
+fn decimal_id(text: &str) -> Option<u64> {
+    let text = text.trim();
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
 /// `2801` or `2801,2802,…`: decimal ids, at most [`MAX_IDS`].
 fn parse_ids(ids: &str) -> Result<Vec<u64>, EgainError> {
     let parts: Vec<&str> = ids.split(',').collect();
@@ -361,11 +360,7 @@ fn parse_ids(ids: &str) -> Result<Vec<u64>, EgainError> {
     }
     let mut numbers = Vec::with_capacity(parts.len());
     for part in parts {
-        let part = part.trim();
-        let number = part
-            .parse::<u64>()
-            .ok()
-            .filter(|_| part.bytes().all(|b| b.is_ascii_digit()))
+        let number = decimal_id(part)
             .ok_or_else(|| EgainError::bad_request("a customer id is a decimal number"))?;
         if !numbers.contains(&number) {
             numbers.push(number);
