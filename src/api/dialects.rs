@@ -1,8 +1,8 @@
 //! Answers no door's handler wrote — the router's 404 and 405, the framing limits' 414 and
 //! 431, the capacity limits' 503, an extractor's rejection — are RFC 9457 documents. Under
 //! a door with words of its own they are put in those words here, in one place: eGain's
-//! `<error>` shape with the request's session on its door, and the request's `requestId`
-//! in every problem of the bank door.
+//! `<error>` shape with the request's session on its door, and on the bank door the name it
+//! gives each request (its `requestId`, which the door's handlers answer with) in every problem.
 
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -10,6 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use super::bank::RequestId;
 use super::egain::error::EgainError;
 use super::egain::format::Format;
 use super::egain::session::SESSION_HEADER;
@@ -17,14 +18,14 @@ use super::http::problem::PROBLEM_JSON;
 
 enum Door {
     Native,
-    Bank,
+    Bank(String),
     Egain {
         format: Format,
         session: Option<HeaderValue>,
     },
 }
 
-fn door_of(request: &Request) -> Door {
+fn door_of(request: &mut Request) -> Door {
     let path = request.uri().path();
     if path.starts_with("/ws/v12/") || path.starts_with("/system/ws/v12/") {
         Door::Egain {
@@ -32,7 +33,9 @@ fn door_of(request: &Request) -> Door {
             session: request.headers().get(&SESSION_HEADER).cloned(),
         }
     } else if path.starts_with("/v2/") {
-        Door::Bank
+        let id = uuid::Uuid::new_v4().to_string();
+        request.extensions_mut().insert(RequestId(id.clone()));
+        Door::Bank(id)
     } else {
         Door::Native
     }
@@ -45,13 +48,13 @@ fn is_problem(response: &Response) -> bool {
         .is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes())
 }
 
-pub async fn in_the_doors_words(request: Request, next: Next) -> Response {
-    let door = door_of(&request);
+pub async fn in_the_doors_words(mut request: Request, next: Next) -> Response {
+    let door = door_of(&mut request);
     let response = next.run(request).await;
     match door {
         Door::Native => response,
-        Door::Bank if is_problem(&response) => with_request_id(response).await,
-        Door::Bank => response,
+        Door::Bank(id) if is_problem(&response) => with_request_id(response, id).await,
+        Door::Bank(_) => response,
         Door::Egain { format, session } => {
             let mut response = if is_problem(&response) {
                 as_egain(response, format).await
@@ -79,13 +82,13 @@ async fn problem_of(response: Response) -> (axum::http::response::Parts, Option<
 }
 
 /// A bank problem names its request, as every answer of that door does.
-async fn with_request_id(response: Response) -> Response {
+async fn with_request_id(response: Response, id: String) -> Response {
     let (mut parts, problem) = problem_of(response).await;
     let Some(mut problem) = problem else {
         return (parts.status, "").into_response();
     };
     if problem.get("requestId").is_none() {
-        problem["requestId"] = Value::String(uuid::Uuid::new_v4().to_string());
+        problem["requestId"] = Value::String(id);
     }
     let body = serde_json::to_vec(&problem).expect("a problem serialises");
     parts.headers.remove(header::CONTENT_LENGTH);

@@ -8,19 +8,17 @@ pub mod fields;
 pub mod views;
 pub mod wire;
 
-use axum::body::Body;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Extension, Path, Request, State};
-use axum::http::{header, HeaderMap};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Extension, Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use crate::api::http::auth::{Reader, Writer};
 use crate::api::http::body::{decode, refuse_nul, JsonBody};
 use crate::api::http::idempotency::{self, Request as Claimed};
-use crate::api::http::problem::{ApiError, ApiResult, FieldError, Problem, PROBLEM_JSON};
+use crate::api::http::problem::{ApiError, ApiResult, FieldError, Problem};
 use crate::api::AppState;
 use crate::app::{respond_with, Caller, Command, Respond};
 use crate::domain::bank::BankCustomerSpec;
@@ -35,40 +33,10 @@ pub const MAX_BATCH: usize = 50;
 
 const ROUTE: &str = "/v2/data/customers";
 
-/// The request's name on this door, made when it arrives.
+/// The request's name on this door, made when it arrives (by `api::dialects`, which also
+/// puts it into every problem the door answers).
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
-
-/// Names each request, and puts the name into the problems of the shared plumbing (bad
-/// credentials, a body too large) that answer before a handler runs.
-async fn name_request(mut request: Request, next: Next) -> Response {
-    let id = uuid::Uuid::new_v4().to_string();
-    request.extensions_mut().insert(RequestId(id.clone()));
-    let response = next.run(request).await;
-    let is_problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
-    if !is_problem {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
-        return ApiError::internal("a problem answer could not be read").into_response();
-    };
-    let mut document: serde_json::Value = match serde_json::from_slice(&bytes) {
-        Ok(document) => document,
-        Err(_) => return Response::from_parts(parts, Body::from(bytes)),
-    };
-    if let Some(members) = document.as_object_mut() {
-        members
-            .entry("requestId")
-            .or_insert(serde_json::Value::String(id));
-    }
-    let body = serde_json::to_vec(&document).unwrap_or_else(|_| bytes.to_vec());
-    parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(body))
-}
 
 fn ok(request_id: &str) -> Answer {
     let body = serde_json::to_vec(&RequestIdAnswer {
@@ -266,5 +234,4 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route(ROUTE, post(post_customers).put(put_customers))
         .route("/v2/data/customers/{source_customer_id}", get(get_customer))
-        .layer(middleware::from_fn(name_request))
 }
