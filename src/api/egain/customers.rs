@@ -29,7 +29,6 @@ use crate::domain::records::{CustomerRecord, Record};
 use crate::domain::refusal::{Refusal, UniqueKey};
 use crate::domain::FieldErrors;
 
-const PREFIXES: [&str; 2] = ["/ws/v12", "/system/ws/v12"];
 /// The route a claim is scoped by, whichever prefix the request came under.
 const ROUTE: &str = "/ws/v12/interaction/customer";
 /// At most this many ids in one read.
@@ -38,7 +37,7 @@ const DEFAULT_PAGE_SIZE: usize = 75;
 
 pub fn routes() -> Router<AppState> {
     let mut router = Router::new();
-    for prefix in PREFIXES {
+    for prefix in super::PATH_PREFIXES {
         router = router
             .route(
                 &format!("{prefix}/interaction/customer"),

@@ -16,6 +16,9 @@ use axum::Router;
 
 use super::AppState;
 
+/// Where the door answers: eGain's own paths, and those its `Location` headers point to.
+pub const PATH_PREFIXES: [&str; 2] = ["/ws/v12", "/system/ws/v12"];
+
 /// The door's routes, each under both of its prefixes.
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -7,8 +7,6 @@ use serde_json::{json, Map, Value};
 
 use super::schema::{Node, Shape, CUSTOMERS_DOC, CUSTOMER_DOC, PLATFORM, PREFIXES};
 
-const PREFIX_PATHS: [&str; 2] = ["/ws/v12", "/system/ws/v12"];
-
 fn prefix_of(ns: &str) -> Option<&'static str> {
     PREFIXES
         .iter()
@@ -228,7 +226,7 @@ fn paths(prefix: &str, suffix: &str) -> Map<String, Value> {
 
 /// Adds the door's paths, schemas and session scheme to `document`.
 pub fn add_to(document: &mut Value) {
-    for (prefix, suffix) in PREFIX_PATHS.iter().zip(["", "System"]) {
+    for (prefix, suffix) in super::PATH_PREFIXES.iter().zip(["", "System"]) {
         if let Some(all) = document.get_mut("paths").and_then(Value::as_object_mut) {
             all.extend(paths(prefix, suffix));
         }

@@ -40,11 +40,9 @@ use crate::app::Caller;
 /// The header a login answers with and every later request of the session sends.
 pub const SESSION_HEADER: HeaderName = HeaderName::from_static("x-egain-session");
 
-/// eGain's namespace for the login body; a body in no namespace is read alike.
-pub const PLATFORM_NS: &str = "http://bindings.egain.com/ws/model/v12/gen/platform";
-
-/// The door's two prefixes: eGain's own, and the one its `Location` headers use.
-const PREFIXES: [&str; 2] = ["/ws/v12", "/system/ws/v12"];
+/// eGain's namespace for the login body (its platform namespace); a body in no namespace
+/// is read alike.
+use super::schema::PLATFORM as PLATFORM_NS;
 
 /// A login is a name and a password: far below this.
 const LOGIN_BODY_BYTES: usize = 64 * 1024;
@@ -57,7 +55,7 @@ const BAD_LOGIN: &str = "the user name or the password is wrong";
 /// The login and logout routes, under both prefixes, with [`echo_session`].
 pub fn routes() -> Router<AppState> {
     let mut router = Router::new();
-    for prefix in PREFIXES {
+    for prefix in super::PATH_PREFIXES {
         router = router
             .route(&format!("{prefix}/authentication/user/login"), post(login))
             .route(
