@@ -146,6 +146,8 @@ class Harness:
         self.violations = []
         self.checked = 0
         self.retries = 0
+        self.session_losses = 0
+        self.replayed = 0
         self.statuses = {}
         self.samples = {}  # status -> the first answer of a refused write
         self.feed_after = 0
@@ -195,11 +197,19 @@ class Harness:
 
     def login(self):
         body = json.dumps({"userName": "crash-agent", "password": PASSWORD})
-        reply = call(self.base, "POST", "/ws/v12/authentication/user/login", body,
+        reply = call(self.base, "POST", "/ws/v12/authentication/user/login?forceLogin=yes", body,
                      {"content-type": "application/json"})
         if not reply or reply[0] != 204:
             sys.exit(f"eGain login failed: {reply}")
         self.session = reply[1]["x-egain-session"]
+
+    def keep_session(self):
+        """Sessions are stored: the agent's one outlives a kill, or it is logged in again."""
+        reply = call(self.base, "GET", f"{EGAIN}?email=nobody@crash.example", None,
+                     {"x-egain-session": self.session, "accept": "application/json"})
+        if reply is None or reply[0] == 401:
+            self.session_losses += 1
+            self.login()
 
     # The load.
 
@@ -304,6 +314,8 @@ class Harness:
                     continue
                 break
             self.record(write, reply)
+            if reply and reply[1].get("idempotent-replayed") == "true":
+                self.replayed += 1  # committed before the kill, its answer lost with it
             if write.status is None or not 200 <= write.status < 300:
                 self.violation(f"a retry of an unanswered {write.door} create {write.key} "
                                f"got {reply and (reply[0], reply[2][:300])}")
@@ -510,7 +522,7 @@ class Harness:
             kills += 1
             self.wait_idle(workers)
             self.start()
-            self.login()
+            self.keep_session()
             unanswered = sum(1 for w in self.round_writes if w.status is None)
             before = sum(1 for w in self.round_writes if w.status and 200 <= w.status < 300)
             self.retry_unanswered()
@@ -538,8 +550,9 @@ class Harness:
         for write in self.acked:
             by_door[write.door] = by_door.get(write.door, 0) + 1
         print(f"RESULT backend={self.backend} kills={kills} seconds={time.time() - started:.0f} "
-              f"acknowledged={len(self.acked)} retried={self.retries} read_back={self.checked} "
-              f"violations={len(self.violations)}")
+              f"acknowledged={len(self.acked)} unanswered_sent_again={self.retries} "
+              f"of_which_replayed={self.replayed} read_backs={self.checked} "
+              f"sessions_lost={self.session_losses} violations={len(self.violations)}")
         print(f"  acknowledged by door: {json.dumps(by_door, sort_keys=True)}")
         print(f"  answers: {json.dumps({str(k): v for k, v in self.statuses.items()}, sort_keys=True)}")
         for status, sample in sorted(self.samples.items()):
