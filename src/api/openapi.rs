@@ -10,9 +10,13 @@ use super::egain;
 use super::http::problem::PROBLEM_JSON;
 use super::http::{ops, problem};
 use super::native::{
-    self, accounts, catalog, customers, events, history, lifecycle, objects, subscribers, webhooks,
+    accounts, catalog, customers, events, history, lifecycle, objects, subscribers, webhooks,
 };
 use crate::domain;
+
+mod kinds;
+mod statuses;
+mod text;
 
 struct BearerAuth;
 
@@ -36,7 +40,12 @@ impl Modify for BearerAuth {
     info(
         title = "clientele",
         description = "A customer registry: customers, accounts, subscribers and their contact data. \
-                       Errors are RFC 9457 problem documents (application/problem+json).",
+                       Errors are RFC 9457 problem documents (application/problem+json), except on \
+                       the eGain door, which answers in eGain's own error shape.\n\n\
+                       A body this document accepts may still be refused with 422 (on the eGain door, \
+                       400) by the rules the schema cannot state: the catalog's profiles, segments, \
+                       states and reasons, the references between objects, and each door's rules \
+                       for its fields. No text holds a NUL character: every string excludes it.",
         license(name = "Apache-2.0")
     ),
     paths(
@@ -50,13 +59,12 @@ impl Modify for BearerAuth {
         bank::post_customers, bank::put_customers, bank::get_customer,
         ops::healthz, ops::readyz, ops::metrics,
     ),
-    components(schemas(problem::Problem, problem::FieldError, domain::FieldCode, native::KindPath)),
+    components(schemas(problem::Problem, problem::FieldError, domain::FieldCode)),
     modifiers(&BearerAuth),
     tags(
         (name = "customers", description = "The native (OCS.io) door: customers"),
         (name = "accounts", description = "The native (OCS.io) door: accounts, owned by customers"),
         (name = "subscribers", description = "The native (OCS.io) door: subscribers, under accounts"),
-        (name = "objects", description = "What customers, accounts and subscribers share: `{kind}` is customers, accounts or subscribers"),
         (name = "events", description = "The change feed"),
         (name = "catalog", description = "Profiles, segments, states and reasons; admin only"),
         (name = "webhooks", description = "Changes pushed to HTTP endpoints, signed per Standard Webhooks; admin only"),
@@ -67,15 +75,20 @@ impl Modify for BearerAuth {
 pub struct ApiDoc;
 
 /// The document as served: the generated one, with what the annotations cannot say put
-/// right in one place. Every error answer of `/v1` and `/v2` is a problem document, the eGain
-/// door's paths are described from its own schema, and the
+/// right in one place. Every error answer of `/v1` and `/v2` is a problem document, the
+/// routes the kinds share are written out per kind, the eGain door's paths are described
+/// from its own schema, every status the layers in front of the handlers answer is listed
+/// on each operation, free text excludes NUL, and the
 /// custom attributes map is named for what it is rather than for the Rust type behind it.
 pub fn document() -> Value {
     let mut document = serde_json::to_value(ApiDoc::openapi()).expect("the document serialises");
     problems_are_problem_json(&mut document);
     rename_schema(&mut document, "BTreeMap", "Attributes");
+    kinds::write_out(&mut document);
     // After the problem+json step: this door answers errors in its own shape.
     egain::openapi::add_to(&mut document);
+    statuses::complete_all(&mut document);
+    text::constrain(&mut document);
     document
 }
 

@@ -216,7 +216,7 @@ fn paths(prefix: &str, suffix: &str) -> Map<String, Value> {
         }),
     );
     read["parameters"] = json!([{"name": "ids", "in": "path", "required": true,
-        "schema": {"type": "string", "pattern": "^[0-9]+(,[0-9]+){0,74}$"}}]);
+        "schema": {"type": "string", "pattern": "^[0-9]{1,19}(,[0-9]{1,19}){0,74}$"}}]);
     paths.insert(
         format!("{prefix}/interaction/customer/{{ids}}"),
         json!({"get": read}),
@@ -257,6 +257,6 @@ pub fn add_to(document: &mut Value) {
         "xml": {"name": "error"}
     });
     if let Some(tags) = document.get_mut("tags").and_then(Value::as_array_mut) {
-        tags.push(json!({"name": "egain", "description": "The eGain v12 door: individual customers in XML or JSON, behind agent sessions; errors in eGain's shape"}));
+        tags.push(json!({"name": "egain", "description": "The eGain v12 door: individual customers in XML or JSON, behind agent sessions; errors in eGain's shape. Bodies are read as their Content-Type says; answers come in the format Accept names, XML when it names neither. A broken rule is answered 400, as eGain does"}));
     }
 }

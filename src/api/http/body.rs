@@ -1,12 +1,12 @@
 //! Reading a JSON body: media type, size, syntax and depth first, then the typed shape, with
-//! every wrong type and unknown field reported at once and by path.
+//! every wrong type and unknown field reported at once and by path ([`decode`]).
 
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRef, FromRequest, Request};
 use axum::http::{header, HeaderMap};
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+pub use super::decode::decode;
 use super::problem::{ApiError, FieldError};
 use crate::api::AppState;
 use crate::domain::FieldCode;
@@ -240,205 +240,10 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for IdPath {
     }
 }
 
-fn segment_path(path: &serde_path_to_error::Path) -> Vec<serde_path_to_error::Segment> {
-    path.iter().cloned().collect()
-}
-
-fn render_path(segments: &[serde_path_to_error::Segment]) -> String {
-    use serde_path_to_error::Segment;
-    let mut out = String::new();
-    for segment in segments {
-        match segment {
-            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
-            Segment::Map { key } => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                // A member name is the client's text too, and is not repeated if it holds a
-                // card number.
-                if crate::domain::card_number::holds_card_number(key) {
-                    out.push('?');
-                } else {
-                    out.push_str(key);
-                }
-            }
-            Segment::Enum { variant } => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(variant);
-            }
-            Segment::Unknown => out.push_str(".?"),
-        }
-    }
-    out
-}
-
-/// Removes the member a path points at, so decoding can go on to the next problem.
-fn remove_at(value: &mut Value, segments: &[serde_path_to_error::Segment]) -> bool {
-    use serde_path_to_error::Segment;
-    let Some((last, parents)) = segments.split_last() else {
-        return false;
-    };
-    let mut node = value;
-    for segment in parents {
-        node = match (segment, node) {
-            (Segment::Map { key }, Value::Object(members)) => match members.get_mut(key) {
-                Some(next) => next,
-                None => return false,
-            },
-            (Segment::Seq { index }, Value::Array(items)) => match items.get_mut(*index) {
-                Some(next) => next,
-                None => return false,
-            },
-            _ => return false,
-        };
-    }
-    match (last, node) {
-        (Segment::Map { key }, Value::Object(members)) => members.remove(key).is_some(),
-        (Segment::Seq { index }, Value::Array(items)) if *index < items.len() => {
-            items[*index] = Value::Null;
-            true
-        }
-        _ => false,
-    }
-}
-
-/// Message from serde without its position suffix, which means nothing once the body is a
-/// tree, and without the client's own text: serde quotes the value it could not take
-/// (`invalid type: string "…"`) and the member it did not know (``unknown field `…` ``),
-/// and an answer never repeats what was sent (it may be a card number).
-fn clean(message: &str) -> String {
-    use std::sync::OnceLock;
-    static QUOTED: OnceLock<regex::Regex> = OnceLock::new();
-    static UNKNOWN: OnceLock<regex::Regex> = OnceLock::new();
-    static TICKED: OnceLock<regex::Regex> = OnceLock::new();
-    let message = match message.find(" at line ") {
-        Some(at) => &message[..at],
-        None => message,
-    };
-    let quoted =
-        QUOTED.get_or_init(|| regex::Regex::new(r#""(?:[^"\\]|\\.)*""#).expect("a valid pattern"));
-    let unknown = UNKNOWN.get_or_init(|| {
-        regex::Regex::new(r"^unknown (field|variant) `(?:[^`]*)`").expect("a valid pattern")
-    });
-    let ticked = TICKED.get_or_init(|| {
-        regex::Regex::new(r"invalid (type|value): ([a-z ]+?) `[^`]*`").expect("a valid pattern")
-    });
-    let message = quoted.replace_all(message, "the value sent");
-    let message = ticked.replace_all(&message, "invalid $1: $2");
-    unknown.replace(&message, "unknown $1").into_owned()
-}
-
-/// Decodes a JSON value into a request type, reporting every type error and unknown field.
-pub fn decode<T: DeserializeOwned>(value: &Value) -> Result<T, ApiError> {
-    const MAX_PROBLEMS: usize = 50;
-    if !value.is_object() {
-        return Err(ApiError::malformed("the body must be a JSON object"));
-    }
-    let mut probe = value.clone();
-    let mut errors = Vec::new();
-    for _ in 0..MAX_PROBLEMS {
-        match serde_path_to_error::deserialize::<_, T>(&probe) {
-            Ok(decoded) if errors.is_empty() => return Ok(decoded),
-            Ok(_) => break,
-            Err(e) => {
-                let segments = segment_path(e.path());
-                let message = clean(&e.inner().to_string());
-                let code = if message.starts_with("unknown field") {
-                    FieldCode::NotAllowed
-                } else {
-                    FieldCode::InvalidFormat
-                };
-                errors.push(FieldError::new(render_path(&segments), code, message));
-                if !remove_at(&mut probe, &segments) {
-                    break;
-                }
-            }
-        }
-    }
-    Err(
-        ApiError::malformed("the body does not have the expected shape; see errors")
-            .with_errors(errors),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde::Deserialize;
     use serde_json::json;
-
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
-    #[allow(dead_code)]
-    struct Inner {
-        state: Option<String>,
-    }
-
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
-    #[allow(dead_code)]
-    struct Outer {
-        name: Option<String>,
-        inner: Option<Inner>,
-        items: Option<Vec<Inner>>,
-    }
-
-    fn problems(value: Value) -> Vec<(String, FieldCode)> {
-        let err = decode::<Outer>(&value).unwrap_err();
-        err.problem()
-            .errors
-            .into_iter()
-            .map(|e| (e.field, e.code))
-            .collect()
-    }
-
-    #[test]
-    fn reports_every_problem_with_its_path() {
-        let found = problems(json!({
-            "name": 5,
-            "id": "x",
-            "inner": {"state": true, "tenant": "t"},
-            "items": [{"state": "A"}, {"state": 1}]
-        }));
-        for expected in [
-            ("name", FieldCode::InvalidFormat),
-            ("id", FieldCode::NotAllowed),
-            ("inner.state", FieldCode::InvalidFormat),
-            ("inner.tenant", FieldCode::NotAllowed),
-            ("items[1].state", FieldCode::InvalidFormat),
-        ] {
-            assert!(
-                found.contains(&(expected.0.to_owned(), expected.1)),
-                "{expected:?} not in {found:?}"
-            );
-        }
-        assert_eq!(found.len(), 5, "{found:?}");
-    }
-
-    #[test]
-    fn a_body_that_is_no_object_is_refused() {
-        let err = decode::<Outer>(&json!([1, 2])).unwrap_err();
-        assert_eq!(err.problem().code, "MALFORMED_REQUEST");
-    }
-
-    #[test]
-    fn messages_do_not_repeat_what_was_sent() {
-        let found = decode::<Outer>(&json!({"name": 4111111111111111u64, "x4111111111111111": 1, "inner": {"state": {"k": "4111 1111 1111 1111"}}}))
-            .unwrap_err()
-            .body();
-        let text = String::from_utf8(found).unwrap();
-        assert!(!text.contains("4111"), "{text}");
-        assert_eq!(
-            clean("invalid type: string \"4111 1111\", expected a boolean at line 1 column 9"),
-            "invalid type: string the value sent, expected a boolean"
-        );
-        assert_eq!(
-            clean("unknown field `4111111111111111`, expected one of `name`, `inner`"),
-            "unknown field, expected one of `name`, `inner`"
-        );
-    }
 
     #[test]
     fn depth_counts_containers() {

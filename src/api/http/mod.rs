@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod body;
 pub mod capacity;
+mod decode;
 pub mod framing;
 pub mod idempotency;
 pub mod ops;

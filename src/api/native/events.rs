@@ -19,10 +19,13 @@ use crate::domain::FieldCode;
 #[into_params(parameter_in = Query)]
 pub struct EventsQuery {
     /// The `next` of the previous page (0 or absent: from the start).
+    #[param(value_type = Option<i64>, minimum = 0)]
     pub after: Option<String>,
     /// Page size, 1 to 1000 (default 100).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     pub limit: Option<String>,
     /// Seconds (up to 30) to wait for an event when there is none yet.
+    #[param(value_type = Option<u32>, minimum = 0, maximum = 30)]
     pub wait: Option<String>,
 }
 

@@ -5,7 +5,6 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::KindPath;
 use crate::api::http::auth::Reader;
 use crate::api::http::body::IdPath;
 use crate::api::http::problem::{ApiError, ApiResult, Problem};
@@ -50,7 +49,7 @@ pub struct StateHistory {
 #[utoipa::path(
     get, path = "/v1/{kind}/{id}/states", operation_id = "listStates", tag = "objects",
     params(
-        ("kind" = KindPath, Path, description = "customers, accounts or subscribers"),
+        ("kind" = String, Path, description = "Written out per kind in the document"),
         ("id" = String, Path, description = "The object's id"),
     ),
     responses((status = 200, body = StateHistory), (status = 401, body = Problem), (status = 404, body = Problem)),
@@ -94,7 +93,7 @@ pub struct SegmentHistory {
 #[utoipa::path(
     get, path = "/v1/{kind}/{id}/segments", operation_id = "listSegments", tag = "objects",
     params(
-        ("kind" = KindPath, Path, description = "customers, accounts or subscribers"),
+        ("kind" = String, Path, description = "Written out per kind in the document"),
         ("id" = String, Path, description = "The object's id"),
     ),
     responses((status = 200, body = SegmentHistory), (status = 401, body = Problem), (status = 404, body = Problem)),

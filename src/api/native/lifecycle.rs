@@ -11,7 +11,6 @@ use super::fields::field_name;
 use super::views::Entity;
 use super::wire::{present, AttributesRequest};
 use super::write;
-use super::KindPath;
 use crate::api::http::auth::Writer;
 use crate::api::http::body::{decode, IdPath, JsonBody};
 use crate::api::http::idempotency::Request;
@@ -28,7 +27,7 @@ use crate::domain::{FieldCode, Kind};
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StateChangeRequest {
     pub request_id: Option<String>,
-    #[schema(example = "SUSPENDED")]
+    #[schema(required = true, value_type = crate::domain::state::State, example = "SUSPENDED")]
     pub state: Option<String>,
     #[schema(example = "dfltSuspended")]
     pub state_reason: Option<String>,
@@ -41,7 +40,7 @@ pub struct StateChangeRequest {
 #[utoipa::path(
     post, path = "/v1/{kind}/{id}/state", operation_id = "changeState", tag = "objects",
     params(
-        ("kind" = KindPath, Path, description = "customers, accounts or subscribers"),
+        ("kind" = String, Path, description = "Written out per kind in the document"),
         ("id" = String, Path, description = "The object's id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Alternative to requestId"),
     ),
@@ -98,7 +97,7 @@ pub struct PatchRequest {
     pub custom_name: Option<Option<String>>,
     /// Replaced whole, as OCS.io does; `null` empties it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<AttributesRequest>)]
     pub custom_attributes: Option<Option<AttributesRequest>>,
     /// Customers only.
     #[serde(default, deserialize_with = "present")]
@@ -156,7 +155,7 @@ impl PatchRequest {
 #[utoipa::path(
     patch, path = "/v1/{kind}/{id}", operation_id = "patchObject", tag = "objects",
     params(
-        ("kind" = KindPath, Path, description = "customers, accounts or subscribers"),
+        ("kind" = String, Path, description = "Written out per kind in the document"),
         ("id" = String, Path, description = "The object's id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Alternative to requestId"),
     ),

@@ -33,18 +33,6 @@ use crate::api::AppState;
 use crate::app::{Caller, Command, Respond};
 use crate::domain::Kind;
 
-/// The kind a `/v1/{kind}` path names, for the OpenAPI document: only these three route.
-#[derive(Debug, Clone, Copy, utoipa::ToSchema)]
-#[allow(dead_code)]
-pub enum KindPath {
-    #[schema(rename = "customers")]
-    Customers,
-    #[schema(rename = "accounts")]
-    Accounts,
-    #[schema(rename = "subscribers")]
-    Subscribers,
-}
-
 /// The body member OCS.io carries its idempotency key in.
 const REQUEST_ID: &str = "requestId";
 

@@ -11,7 +11,6 @@ use utoipa::{IntoParams, ToSchema};
 use super::answers::{respond, Success};
 use super::views::Entity;
 use super::write;
-use super::KindPath;
 use crate::api::http::auth::Reader;
 use crate::api::http::body::{decode, refuse_nul, IdPath, JsonBody};
 use crate::api::http::idempotency::Request;
@@ -50,11 +49,11 @@ where
     write(&app, &caller, &headers, request, decoded, command, respond).await
 }
 
-/// Read one object of the caller's tenant. `kind` is `customers`, `accounts` or `subscribers`.
+/// Read one of the caller's objects.
 #[utoipa::path(
     get, path = "/v1/{kind}/{id}", operation_id = "getObject", tag = "objects",
     params(
-        ("kind" = KindPath, Path, description = "customers, accounts or subscribers"),
+        ("kind" = String, Path, description = "Written out per kind in the document"),
         ("id" = String, Path, description = "The object's id (OCS Ref ID)"),
     ),
     responses((status = 200, body = Entity), (status = 401, body = Problem), (status = 404, body = Problem)),
@@ -81,15 +80,17 @@ pub async fn get(
 pub struct ListQuery {
     pub external_id: Option<String>,
     pub segment: Option<String>,
-    /// INACTIVE, ACTIVE, SUSPENDED or DEACTIVATED.
+    #[param(value_type = Option<LifecycleState>)]
     pub state: Option<String>,
     /// RFC 3339; only objects created after it.
+    #[param(value_type = Option<String>, format = DateTime)]
     pub created_after: Option<String>,
     /// Accounts only: those this customer id owns.
     pub customer: Option<String>,
     /// Subscribers only: those of this account id.
     pub account: Option<String>,
     /// Page size, 1 to 1000 (default 100).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     pub limit: Option<String>,
     /// The `next` cursor of the previous page.
     pub after: Option<String>,
@@ -213,10 +214,10 @@ fn parse_list_query(kind: Kind, raw: Option<&str>, max_page: usize) -> ApiResult
     })
 }
 
-/// List the tenant's objects of a kind, oldest first, filtered and paged by cursor.
+/// List the caller's objects of the kind, oldest first, filtered and paged by cursor.
 #[utoipa::path(
     get, path = "/v1/{kind}", operation_id = "listObjects", tag = "objects",
-    params(("kind" = KindPath, Path, description = "customers, accounts or subscribers"), ListQuery),
+    params(("kind" = String, Path, description = "Written out per kind in the document"), ListQuery),
     responses((status = 200, body = Page), (status = 400, body = Problem), (status = 401, body = Problem)),
     security(("bearer" = []))
 )]

@@ -59,7 +59,7 @@ pub fn feed_renderer() -> Arc<dyn EventRenderer> {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WebhookRequest {
     /// Where deliveries are POSTed: an absolute http(s) URL without credentials.
-    #[schema(example = "https://billing.example.com/hooks/clientele")]
+    #[schema(required = true, value_type = String, example = "https://billing.example.com/hooks/clientele")]
     pub url: Option<String>,
     /// Event types (`customer.created`), every type of an entity (`customer.*`) or all (`*`).
     #[schema(example = json!(["customer.*", "subscriber.state_changed"]))]
@@ -74,23 +74,52 @@ pub struct WebhookRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WebhookPatchRequest {
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub url: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(value_type = Vec<String>)]
     pub events: Option<Option<Vec<String>>>,
     /// A new signing secret; deliveries are signed with it from the next attempt on.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub secret: Option<Option<String>>,
     /// `active` (which also ends a failure: the waiting event is tried again) or `disabled`.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, example = "active")]
+    #[schema(value_type = WebhookStatus, example = "active")]
     pub status: Option<Option<String>>,
     /// `null` removes it.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub description: Option<Option<String>>,
+}
+
+/// What a patch may set a registration's `status` to; for the document.
+#[derive(Debug, Clone, Copy, ToSchema)]
+#[allow(dead_code)]
+pub enum WebhookStatus {
+    #[schema(rename = "active")]
+    Active,
+    #[schema(rename = "disabled")]
+    Disabled,
+}
+
+/// The largest seq a replay takes: every whole number up to it has an exact `f64`.
+const MAX_SEQ: i64 = (1 << 53) - 1;
+
+/// A seq sent as a whole number, `5` or `5.0` alike: JSON Schema counts both as integers.
+fn whole_number<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<i64>, D::Error> {
+    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    if let Some(n) = number.as_i64() {
+        return Ok(Some(n));
+    }
+    match number.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() <= MAX_SEQ as f64 => Ok(Some(f as i64)),
+        _ => Err(serde::de::Error::custom("expected a whole number")),
+    }
 }
 
 /// Replays from a feed seq.
@@ -99,6 +128,8 @@ pub struct WebhookPatchRequest {
 pub struct ReplayRequest {
     /// The first feed seq (`seq` of `GET /v1/events`) to deliver again; the events after
     /// it follow, in order.
+    #[serde(default, deserialize_with = "whole_number")]
+    #[schema(required = true, value_type = i64, minimum = 1, maximum = 9_007_199_254_740_991_i64)]
     pub from: Option<i64>,
 }
 
@@ -208,8 +239,10 @@ pub struct DeliveryPage {
 #[into_params(parameter_in = Query)]
 pub struct DeliveriesQuery {
     /// Page size, 1 to 1000 (default 100).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     pub limit: Option<String>,
     /// The `next` of the previous page.
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub before: Option<String>,
 }
 
@@ -461,12 +494,12 @@ pub async fn replay(
 ) -> ApiResult<Response> {
     let request = decode::<ReplayRequest>(&body.value)?;
     let from = match request.from {
-        Some(from) if from >= 1 => from,
+        Some(from) if (1..=MAX_SEQ).contains(&from) => from,
         Some(_) => {
             return Err(ApiError::fields(vec![FieldError::new(
                 "from",
                 FieldCode::InvalidFormat,
-                "a feed seq: a whole number ≥ 1",
+                format!("a feed seq: a whole number from 1 to {MAX_SEQ}"),
             )]))
         }
         None => {

@@ -28,7 +28,7 @@ impl From<ReferenceRequest> for ReferenceSpec {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StateRequest {
-    #[schema(example = "ACTIVE")]
+    #[schema(value_type = Option<crate::domain::state::State>, example = "ACTIVE")]
     pub state: Option<String>,
     #[schema(example = "active")]
     pub state_reason: Option<String>,
