@@ -179,7 +179,7 @@ pub(crate) async fn create<C: Conn>(
         ctx.at,
     ];
     let number = new.number.map(stored_number).transpose()?;
-    let linked = if conn.dialect().writes_in_ctes() {
+    let (stored_parent, took) = if conn.dialect().writes_in_ctes() {
         accept!(insert_in_one(conn, ctx, new, params, number, awaited, item).await?)
     } else {
         accept!(insert_in_steps(conn, ctx, new, params, number, awaited, item).await?)
@@ -190,26 +190,30 @@ pub(crate) async fn create<C: Conn>(
     // An awaited parent already stored is linked now; else it waits, shown as awaited.
     let parent = parent.or_else(|| {
         Some(Link {
-            id: linked?,
+            id: stored_parent?,
             external_id: awaited.map(str::to_owned),
         })
     });
+    let object = Record::Customer(CustomerRecord {
+        common: e.stored(),
+        test_customer: new.test_customer,
+        awaited_parent: awaited.filter(|_| parent.is_none()).map(str::to_owned),
+        parent,
+        bank: new.bank.clone(),
+        number: new.number,
+        contact: new.contact.clone(),
+    });
     Ok(Ok(Created {
-        object: Record::Customer(CustomerRecord {
-            common: e.stored(),
-            test_customer: new.test_customer,
-            awaited_parent: awaited.filter(|_| parent.is_none()).map(str::to_owned),
-            parent,
-            bank: new.bank.clone(),
-            number: new.number,
-            contact: new.contact.clone(),
-        }),
-        parents: Vec::new(),
-        existed: false,
+        linked: pending::read_linked(conn, &ctx.tenant, &took).await?,
+        ..Created::new(object, Vec::new())
     }))
 }
 
-/// The create as one statement; the parent's id it stored, if any.
+/// What a customer's insert gives back: the parent's id it stored, if any, and the
+/// objects that awaited the customer and are linked to it now.
+type Inserted = (Option<String>, Vec<(Kind, String)>);
+
+/// The create as one statement.
 async fn insert_in_one<C: Conn>(
     conn: &C,
     ctx: &WriteCtx,
@@ -218,7 +222,7 @@ async fn insert_in_one<C: Conn>(
     number: Option<i64>,
     awaited: Option<&str>,
     item: usize,
-) -> Step<Option<String>> {
+) -> Step<Inserted> {
     let decode = |row: &dyn Row| {
         let taken = match (row.opt_text(1)?, row.opt_text(2)?) {
             (Some(kind), Some(object)) => Some((kind, object)),
@@ -255,12 +259,11 @@ async fn insert_in_one<C: Conn>(
     let parent = parent.clone();
     let waiting: Vec<(String, String)> = rows.into_iter().filter_map(|(_, taken)| taken).collect();
     // Rare: a statement more for each object that waited.
-    pending::link_waiting(conn, ctx, &new.entity.id, &waiting).await?;
-    Ok(Ok(parent))
+    let linked = pending::link_waiting(conn, ctx, &new.entity.id, &waiting).await?;
+    Ok(Ok((parent, linked)))
 }
 
-/// The create a statement at a time, for backends where a statement costs no round trip;
-/// the awaited parent's id when it was stored.
+/// The create a statement at a time, for backends where a statement costs no round trip.
 async fn insert_in_steps<C: Conn>(
     conn: &C,
     ctx: &WriteCtx,
@@ -269,7 +272,7 @@ async fn insert_in_steps<C: Conn>(
     number: Option<i64>,
     awaited: Option<&str>,
     item: usize,
-) -> Step<Option<String>> {
+) -> Step<Inserted> {
     let e = &new.entity;
     let found = match awaited {
         Some(external_id) => pending::customer(conn, &ctx.tenant, external_id).await?,
@@ -288,10 +291,11 @@ async fn insert_in_steps<C: Conn>(
     if let (Some(external_id), None) = (awaited, &found) {
         pending::wait_for(conn, &ctx.tenant, external_id, Awaiting::Parent, &e.id).await?;
     }
-    if let Some(external_id) = &e.external_id {
-        pending::resolve(conn, ctx, &e.id, external_id).await?;
-    }
-    Ok(Ok(found))
+    let linked = match &e.external_id {
+        Some(external_id) => pending::resolve(conn, ctx, &e.id, external_id).await?,
+        None => Vec::new(),
+    };
+    Ok(Ok((found, linked)))
 }
 
 /// Numbers are 40-bit, so they always fit the column.

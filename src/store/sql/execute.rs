@@ -77,7 +77,7 @@ async fn create<C: Conn>(conn: &C, ctx: &WriteCtx, objects: &[NewObject]) -> Ste
         };
         created.push(accept!(made));
     }
-    pending::refresh(conn, &ctx.tenant, objects, &mut created).await?;
+    pending::refresh(conn, &ctx.tenant, &mut created).await?;
     Ok(Ok(created))
 }
 
