@@ -1,12 +1,13 @@
 //! Pending links and bank updates on both backends: a link resolved later is in the change
 //! feed, on any door (a create, a rename); a `PUT` that changes nothing writes nothing, one
 //! that changes an account tells only of it; DEACTIVATED objects take no `PUT`; a `PUT` names
-//! an account's owners as they are now.
+//! an account's owners as they are now; two processes storing a link and its customer at
+//! once always end linked.
 
 #[macro_use]
 mod common;
 
-use common::{errs, id, list, whole_feed, Backend, Client, Reply, TestApp};
+use common::{errs, id, list, whole_feed, Backend, Client, Reply, TestApp, ADMIN_KEY};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -423,10 +424,50 @@ async fn a_put_names_the_owners_an_account_has_now(backend: Backend) {
     );
 }
 
+/// Sends a request until the data is not busy with the other writer; its answer.
+async fn until_done(client: &Client, path: &str, body: &Value) -> Reply {
+    for _ in 0..20 {
+        let reply = client.post(path, body).await;
+        if reply.status != 503 {
+            return ok(reply).await;
+        }
+    }
+    panic!("busy twenty times");
+}
+
+async fn a_link_and_its_customer_stored_at_once_on_two_servers_end_linked(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let second = app.another_server();
+    let other = Client::new(&second.base, ADMIN_KEY);
+    for round in 0..40 {
+        let (child, awaited) = (format!("child-{round}"), format!("awaited-{round}"));
+        let joint = format!("acc-{round}");
+        let bank = batch(vec![customer(
+            &child,
+            Some(&awaited),
+            vec![account(&joint, &[&child, &awaited])],
+        )]);
+        let native = common::customer_body(&awaited);
+        tokio::join!(
+            until_done(&app.admin, PATH, &bank),
+            until_done(&other, "/v1/customers", &native)
+        );
+        let parent = one(&app, "customers", &awaited).await;
+        let read = one(&app, "customers", &child).await;
+        assert_eq!(
+            read["parent"]["refId"], parent["id"],
+            "round {round}: {read}"
+        );
+        let joint = one(&app, "accounts", &joint).await;
+        assert!(all_linked(&joint), "round {round}: {joint}");
+    }
+}
+
 both_backends!(
     a_link_resolved_later_is_in_the_change_feed,
     renaming_a_customer_onto_an_awaited_id_links_what_awaited_it,
     a_put_that_changes_nothing_writes_nothing,
     deactivated_objects_take_no_put_and_closed_accounts_reopen,
     a_put_names_the_owners_an_account_has_now,
+    a_link_and_its_customer_stored_at_once_on_two_servers_end_linked,
 );

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::objects::read_back;
-use super::{corrupt, parents, Conn, Row, Statement, Step};
+use super::{corrupt, gates, parents, Conn, Row, Statement, Step};
 use crate::domain::outcome::Created;
 use crate::domain::records::Record;
 use crate::domain::refusal::Refusal;
@@ -24,7 +24,7 @@ pub(crate) enum Awaiting {
 }
 
 impl Awaiting {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Awaiting::Parent => "parent",
             Awaiting::Owner => "owner",
@@ -40,17 +40,23 @@ impl Awaiting {
     }
 }
 
-/// The CTE that takes, inside a customer's insert statement (`c` being the insert's
-/// `RETURNING`), every link waiting for it: `$2` is its tenant and `$3` its external id.
-/// The delete runs only when the insert did, so a refused create leaves the links waiting;
-/// with nothing waiting (the common case) it is one probe of an index and touches no other
-/// table. The statement returns what it took, for [`link_waiting`].
+/// The CTEs that take, inside a customer's insert statement (`c` being the insert's
+/// `RETURNING`), every link waiting for it: `$2` is its tenant and `$3` its external id,
+/// `$gate` its gate (`gates::bucket`). The delete runs only when the insert did, so a refused
+/// create leaves the links waiting; with nothing waiting (the common case) it is one probe
+/// of an index and touches no other table but the gate's. The statement returns what it
+/// took, for [`link_waiting`], and [`gate_clear_column!`] of `$gate`.
+///
+/// [`gate_clear_column!`]: super::gates::gate_clear_column
 macro_rules! take_pending_cte {
-    () => {
-        "p AS ( \
-             DELETE FROM pending_links \
-             WHERE tenant_id = $2 AND source_customer_id = $3 AND EXISTS (SELECT 1 FROM c) \
-             RETURNING kind, object_id)"
+    ($gate:literal) => {
+        concat!(
+            "p AS ( \
+                 DELETE FROM pending_links \
+                 WHERE tenant_id = $2 AND source_customer_id = $3 AND EXISTS (SELECT 1 FROM c) \
+                 RETURNING kind, object_id), ",
+            gate_cte!($gate)
+        )
     };
 }
 pub(crate) use take_pending_cte;
@@ -172,7 +178,12 @@ pub(crate) async fn renamed<C: Conn>(
     if parents::renaming_closes_cycle(conn, tenant, id, external_id).await? {
         return Ok(Err(Refusal::ParentCycle { item: 0 }));
     }
-    let linked = resolve(conn, ctx, id, external_id).await?;
+    // Where writes run at once, past the gate a link being written meanwhile is seen.
+    let linked = if conn.dialect().locks_rows() {
+        gates::take_again(conn, ctx, id, external_id).await?
+    } else {
+        resolve(conn, ctx, id, external_id).await?
+    };
     Ok(Ok(read_linked(conn, tenant, &linked).await?))
 }
 
