@@ -86,17 +86,22 @@ static TAKE_ONE: Statement = Statement::new(
      WHERE tenant_id = $1 AND source_customer_id = $2 AND kind = $3 AND object_id = $4",
 );
 
-/// Share-locks the gate of `external_id`, waiting for a link writer holding it, and takes
-/// what waits for the customer `id` (stored under `external_id`) in a statement of its own,
-/// which sees what that writer committed. The objects it linked.
+/// Share-locks the gate of `external_id`, waiting for a link writer holding it: the
+/// statements after it see what that writer committed.
+pub(crate) async fn pass<C: Conn>(conn: &C, tenant: &str, external_id: &str) -> Result<()> {
+    let gate = bucket(tenant, external_id);
+    conn.exec(&WAIT, params![gate]).await.map(drop)
+}
+
+/// Passes the gate of `external_id` and takes what waits for the customer `id` (stored
+/// under `external_id`) in a statement of its own. The objects it linked.
 pub(crate) async fn take_again<C: Conn>(
     conn: &C,
     ctx: &WriteCtx,
     id: &str,
     external_id: &str,
 ) -> Result<Vec<(Kind, String)>> {
-    let gate = bucket(&ctx.tenant, external_id);
-    conn.exec(&WAIT, params![gate]).await?;
+    pass(conn, &ctx.tenant, external_id).await?;
     pending::resolve(conn, ctx, id, external_id).await
 }
 

@@ -148,9 +148,9 @@ pub(crate) async fn wait_for<C: Conn>(
 }
 
 /// Takes and links what waited for the customer `id` (external id `external_id`) just
-/// stored, for backends whose statements cost no round trip ([`take_pending_cte!`] folds
-/// the taking into the insert elsewhere). Usually nothing waits, and this is the one
-/// delete of an empty range. The objects it changed.
+/// stored, in a statement of its own: where statements cost no round trip, or where the
+/// taking folded into the insert ([`take_pending_cte!`]) may have missed some. Usually
+/// nothing waits, and this is the one delete of an empty range. The objects it changed.
 pub(crate) async fn resolve<C: Conn>(
     conn: &C,
     ctx: &WriteCtx,
@@ -175,15 +175,15 @@ pub(crate) async fn renamed<C: Conn>(
     external_id: &str,
 ) -> Step<Vec<Record>> {
     let tenant = &ctx.tenant;
+    // Where writes run at once, past the gate a link being written meanwhile is seen, by
+    // the check for a circle too.
+    if conn.dialect().locks_rows() {
+        gates::pass(conn, tenant, external_id).await?;
+    }
     if parents::renaming_closes_cycle(conn, tenant, id, external_id).await? {
         return Ok(Err(Refusal::ParentCycle { item: 0 }));
     }
-    // Where writes run at once, past the gate a link being written meanwhile is seen.
-    let linked = if conn.dialect().locks_rows() {
-        gates::take_again(conn, ctx, id, external_id).await?
-    } else {
-        resolve(conn, ctx, id, external_id).await?
-    };
+    let linked = resolve(conn, ctx, id, external_id).await?;
     Ok(Ok(read_linked(conn, tenant, &linked).await?))
 }
 
