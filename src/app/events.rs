@@ -21,8 +21,9 @@ fn object_event(encoder: &dyn EventEncoder, what: &str, record: &Record) -> NewE
 }
 
 /// One event per change: each created object after the parents made with it, each object
-/// whose state changed (the one asked for first), the patched object, the new catalog;
-/// none when nothing changed.
+/// it linked (stored before and awaiting it) after it, each object whose state changed (the
+/// one asked for first), the patched object and what it linked, the new catalog; none when
+/// nothing changed.
 /// `catalog` is the stored document, and `tenant` names its version.
 pub(super) fn of(
     written: &Written,
@@ -37,7 +38,9 @@ pub(super) fn of(
                 let parents = item.parents.iter().map(|p| (p, "created"));
                 // A create that joined what was there (a joint account sent again) changed it.
                 let what = if item.existed { "updated" } else { "created" };
-                parents.chain(std::iter::once((&item.object, what)))
+                let own = Some((&item.object, what)).filter(|_| !item.unchanged);
+                let linked = item.linked.iter().map(|l| (l, "updated"));
+                parents.chain(own).chain(linked)
             })
             .map(|(record, what)| object_event(encoder, what, record))
             .collect(),
@@ -45,7 +48,10 @@ pub(super) fn of(
             .iter()
             .map(|record| object_event(encoder, "state_changed", record))
             .collect(),
-        Written::Patched(record) => vec![object_event(encoder, "updated", record)],
+        Written::Patched { record, linked } => std::iter::once(&**record)
+            .chain(linked)
+            .map(|record| object_event(encoder, "updated", record))
+            .collect(),
         Written::Unchanged(_) => Vec::new(),
         Written::Catalog { version } => vec![NewEvent {
             event_type: "catalog.updated".into(),

@@ -78,6 +78,8 @@ async fn a_customer_reads_back_as_written(backend: Backend) {
             object: expected.clone(),
             parents: vec![],
             existed: false,
+            unchanged: false,
+            linked: vec![],
         }]
     );
     let id = expected.id();
@@ -176,6 +178,8 @@ async fn an_account_by_profile_creates_its_owner_first(backend: Backend) {
             object: account.clone(),
             parents: vec![owner.clone()],
             existed: false,
+            unchanged: false,
+            linked: vec![],
         }]
     );
     assert_eq!(owner.common().profile.as_deref(), Some("b2b"));
@@ -257,6 +261,8 @@ async fn a_subscriber_by_profile_creates_its_account_and_customer(backend: Backe
             object: subscriber.clone(),
             parents: vec![owner.clone(), account.clone()],
             existed: false,
+            unchanged: false,
+            linked: vec![],
         }]
     );
     for record in [&owner, &account, &subscriber] {

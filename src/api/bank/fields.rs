@@ -115,6 +115,15 @@ pub fn problem(failure: Failure<'_>) -> ApiError {
             FieldCode::NotFound,
             "names no customer of this batch nor one stored",
         ),
+        // An update names the object itself, which takes no change.
+        Refusal::ReferenceTerminal {
+            field: Field::ExternalId,
+            ..
+        } => one(
+            Field::ExternalId,
+            FieldCode::InvalidState,
+            "is DEACTIVATED, and a DEACTIVATED customer or account takes no change",
+        ),
         Refusal::ReferenceTerminal { field, .. } => one(
             *field,
             FieldCode::InvalidState,

@@ -14,8 +14,8 @@ const JSON: &str = "application/json";
 /// What a successful write answers.
 #[derive(Debug, Clone, Copy)]
 pub enum Success {
-    /// 201 with `Location`: the object created, which is the last object its events show
-    /// (the parents made with it come first).
+    /// 201 with `Location`: the object created, as its event shows it (the parents made
+    /// with it come before, the objects it linked after).
     Created,
     /// 200 with the object as the first event shows it: the one asked for, after the change.
     Changed,
@@ -61,7 +61,9 @@ fn success(
                 .first()
                 .ok_or_else(|| ApiError::internal("a create wrote no object"))?;
             let location = format!("/v1/{}/{}", plural(kind), item.object.id());
-            json(201, events.last(), Some(location))
+            // Objects it linked may follow the object's own event.
+            let own = events.iter().find(|e| e.entity_id == item.object.id());
+            json(201, own, Some(location))
         }
     }
 }

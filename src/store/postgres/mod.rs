@@ -41,11 +41,16 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_tenant_event_seq.sql"),
     include_str!("migrations/0009_shared_answer_body.sql"),
     include_str!("migrations/0010_relay.sql"),
+    include_str!("migrations/0011_link_gates.sql"),
 ];
 const POOL_SIZE: usize = 32;
 
 pub(crate) fn db_error(e: tokio_postgres::Error) -> StoreError {
-    if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) {
+    // Two writes that wait for each other (a deadlock, which PostgreSQL breaks by failing
+    // one) left nothing written: a retry goes through.
+    if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE)
+        || e.code() == Some(&SqlState::T_R_DEADLOCK_DETECTED)
+    {
         return StoreError::Busy;
     }
     match e.as_db_error() {

@@ -192,9 +192,5 @@ pub(crate) async fn create<C: Conn>(
     pending::link_owners(conn, &ctx.tenant, &e.id, &new.co_owners).await?;
     cards::add(conn, &ctx.tenant, &e.id, &new.cards).await?;
     let object = must_exist(read(conn, &ctx.tenant, &e.id).await?, Kind::Account, &e.id)?;
-    Ok(Ok(Created {
-        object,
-        parents,
-        existed: false,
-    }))
+    Ok(Ok(Created::new(object, parents)))
 }

@@ -17,12 +17,18 @@ macro_rules! insert_card {
 }
 static INSERT: Statement = Statement::new(concat!(insert_card!(), "NOTHING"));
 /// An update's card: the one stored under its holder, iin and last four takes the type,
-/// status, network and dates sent (a `closeDate` closes it); its id stays.
+/// status, network and dates sent (a `closeDate` closes it); its id stays. A card sent as it
+/// is stored is not written, so it counts as no row.
 static UPSERT: Statement = Statement::new(concat!(
     insert_card!(),
     "UPDATE SET card_type = excluded.card_type, status = excluded.status, \
          network = excluded.network, opened_on = excluded.opened_on, \
-         closed_on = excluded.closed_on"
+         closed_on = excluded.closed_on \
+     WHERE cards.card_type IS DISTINCT FROM excluded.card_type \
+         OR cards.status IS DISTINCT FROM excluded.status \
+         OR cards.network IS DISTINCT FROM excluded.network \
+         OR cards.opened_on IS DISTINCT FROM excluded.opened_on \
+         OR cards.closed_on IS DISTINCT FROM excluded.closed_on"
 ));
 
 macro_rules! cards_where {
@@ -73,7 +79,7 @@ pub(crate) async fn add<C: Conn>(
 }
 
 /// Adds the cards `account` lacks and makes those it has what was sent; how many rows were
-/// written.
+/// written (a card already as sent is none).
 pub(crate) async fn upsert<C: Conn>(
     conn: &C,
     tenant: &str,

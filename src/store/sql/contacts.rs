@@ -297,7 +297,10 @@ pub(crate) async fn edit<C: Conn>(
     accept!(replace(conn, ctx, id, details, 0).await?);
     conn.exec(&TOUCH, params![&ctx.tenant, id, ctx.at]).await?;
     let record = objects::read_back(conn, Kind::Customer, &ctx.tenant, id).await?;
-    Ok(Ok(Written::Patched(Box::new(record))))
+    Ok(Ok(Written::Patched {
+        record: Box::new(record),
+        linked: Vec::new(),
+    }))
 }
 
 fn texts<T: Copy + Ord>(row: &dyn Row, fields: &[T], from: usize) -> Result<BTreeMap<T, String>> {

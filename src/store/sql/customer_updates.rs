@@ -1,13 +1,16 @@
 //! Updating a stored customer from a bank feed's full payload (`PUT`): its bank profile and
 //! its parent become what was sent. Its segment, state and the rest stay as stored, since a
-//! bank's profile only fills them when the customer is made.
+//! bank's profile only fills them when the customer is made. A payload that is what is
+//! stored writes nothing; a DEACTIVATED customer takes no update.
 
+use super::objects::read_back;
 use super::parents::{self, ParentRef};
 use super::pending::{self, Awaiting};
-use super::{bank, parse_state, Conn, Statement, Step};
+use super::{bank, corrupt, parse_state, Conn, Statement, Step};
 use crate::domain::customer::NewCustomer;
 use crate::domain::outcome::Created;
 use crate::domain::path::Field;
+use crate::domain::records::{CustomerRecord, Record};
 use crate::domain::refusal::Refusal;
 use crate::domain::state::State;
 use crate::domain::Kind;
@@ -54,7 +57,20 @@ pub(crate) async fn update<C: Conn>(
         }
         Some((id, _)) => id,
     };
+    let stored = match read_back(conn, Kind::Customer, tenant, &id).await? {
+        Record::Customer(stored) => stored,
+        _ => return Err(corrupt(format!("customer {id} reads as another kind"))),
+    };
     let awaited = new.awaited_parent.as_deref();
+    // A payload sent again as it is stored writes nothing: no `updatedAt`, no event.
+    let same_profile = new.bank.is_none() || new.bank == stored.bank;
+    if same_profile && has_parent(&stored, awaited) {
+        return Ok(Ok(Created::existing(
+            Record::Customer(stored),
+            Vec::new(),
+            false,
+        )));
+    }
     let parent = match awaited {
         Some(parent) => pending::customer(conn, tenant, parent).await?,
         None => None,
@@ -72,13 +88,24 @@ pub(crate) async fn update<C: Conn>(
     if let (Some(awaited), None) = (awaited, &parent) {
         pending::wait_for(conn, tenant, awaited, Awaiting::Parent, &id).await?;
     }
-    if let Some(profile) = &new.bank {
+    if let Some(profile) = new.bank.as_ref().filter(|_| !same_profile) {
         bank::upsert_profile(conn, &id, profile).await?;
     }
-    let object = super::objects::read_back(conn, Kind::Customer, tenant, &id).await?;
-    Ok(Ok(Created {
-        object,
-        parents: Vec::new(),
-        existed: true,
-    }))
+    let object = read_back(conn, Kind::Customer, tenant, &id).await?;
+    Ok(Ok(Created::existing(object, Vec::new(), true)))
+}
+
+/// Whether the stored customer has the parent a payload names by external id (`None`: no
+/// parent), linked or awaited.
+fn has_parent(stored: &CustomerRecord, named: Option<&str>) -> bool {
+    match named {
+        None => stored.parent.is_none() && stored.awaited_parent.is_none(),
+        Some(named) => {
+            stored.awaited_parent.as_deref() == Some(named)
+                || stored
+                    .parent
+                    .as_ref()
+                    .is_some_and(|p| p.external_id.as_deref() == Some(named))
+        }
+    }
 }

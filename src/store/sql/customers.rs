@@ -4,6 +4,7 @@
 use super::bank::{self, profile_columns, profile_insert_columns};
 use super::contacts;
 use super::customer_updates;
+use super::gates::{self, gate_clear_column, gate_cte};
 use super::parents::{self, ParentRef};
 use super::pending::{self, take_pending_cte, Awaiting};
 use super::references::resolve_live;
@@ -81,7 +82,7 @@ macro_rules! insert_customer {
 /// in one statement. It returns no row when refused, else one row per link taken (one row
 /// of NULLs when none was), each with the new customer's parent.
 macro_rules! insert_with_histories {
-    ($parent:literal, $number:literal, $($more:tt)*) => {
+    ($parent:literal, $number:literal, $gate:literal, $($more:tt)*) => {
         concat!(
             "WITH c AS (",
             insert_customer!($parent, $number),
@@ -92,9 +93,11 @@ macro_rules! insert_with_histories {
              g AS ( \
                  INSERT INTO segment_history (tenant_id, entity, entity_id, segment, actor, at) \
                  SELECT $2, 'customer', id, $5, $13, $14 FROM c WHERE $5::TEXT IS NOT NULL), ",
-            take_pending_cte!(),
+            take_pending_cte!($gate),
             $($more)*,
-            " SELECT c.parent_id, p.kind, p.object_id FROM c LEFT JOIN p ON TRUE"
+            " SELECT c.parent_id, p.kind, p.object_id, ",
+            gate_clear_column!($gate),
+            " FROM c LEFT JOIN p ON TRUE"
         )
     };
 }
@@ -103,14 +106,17 @@ static INSERT: Statement = Statement::new(insert_customer!("$11", "$13"));
 
 /// A create in one round trip. A taken external id is skipped rather than failing, so a
 /// refused create aborts nothing and needs no savepoint.
-static INSERT_WITH_HISTORIES: Statement = Statement::new(insert_with_histories!("$11", "$15", ""));
+/// `$16` is its gate.
+static INSERT_WITH_HISTORIES: Statement =
+    Statement::new(insert_with_histories!("$11", "$15", "$16", ""));
 
 /// The same for a customer with a bank profile or an awaited parent: `$15` names the parent
 /// it awaits, linked here when stored and else left waiting (`w`); `$16`… are the profile,
-/// and `$26` the number.
+/// `$26` the number and `$27` the gate.
 static INSERT_BANK_WITH_HISTORIES: Statement = Statement::new(insert_with_histories!(
     "COALESCE($11, (SELECT id FROM customers WHERE tenant_id = $2 AND external_id = $15))",
     "$26",
+    "$27",
     concat!(
         ", w AS ( \
              INSERT INTO pending_links (tenant_id, source_customer_id, kind, object_id) \
@@ -179,7 +185,7 @@ pub(crate) async fn create<C: Conn>(
         ctx.at,
     ];
     let number = new.number.map(stored_number).transpose()?;
-    let linked = if conn.dialect().writes_in_ctes() {
+    let (stored_parent, took) = if conn.dialect().writes_in_ctes() {
         accept!(insert_in_one(conn, ctx, new, params, number, awaited, item).await?)
     } else {
         accept!(insert_in_steps(conn, ctx, new, params, number, awaited, item).await?)
@@ -190,26 +196,30 @@ pub(crate) async fn create<C: Conn>(
     // An awaited parent already stored is linked now; else it waits, shown as awaited.
     let parent = parent.or_else(|| {
         Some(Link {
-            id: linked?,
+            id: stored_parent?,
             external_id: awaited.map(str::to_owned),
         })
     });
+    let object = Record::Customer(CustomerRecord {
+        common: e.stored(),
+        test_customer: new.test_customer,
+        awaited_parent: awaited.filter(|_| parent.is_none()).map(str::to_owned),
+        parent,
+        bank: new.bank.clone(),
+        number: new.number,
+        contact: new.contact.clone(),
+    });
     Ok(Ok(Created {
-        object: Record::Customer(CustomerRecord {
-            common: e.stored(),
-            test_customer: new.test_customer,
-            awaited_parent: awaited.filter(|_| parent.is_none()).map(str::to_owned),
-            parent,
-            bank: new.bank.clone(),
-            number: new.number,
-            contact: new.contact.clone(),
-        }),
-        parents: Vec::new(),
-        existed: false,
+        linked: pending::read_linked(conn, &ctx.tenant, &took).await?,
+        ..Created::new(object, Vec::new())
     }))
 }
 
-/// The create as one statement; the parent's id it stored, if any.
+/// What a customer's insert gives back: the parent's id it stored, if any, and the
+/// objects that awaited the customer and are linked to it now.
+type Inserted = (Option<String>, Vec<(Kind, String)>);
+
+/// The create as one statement.
 async fn insert_in_one<C: Conn>(
     conn: &C,
     ctx: &WriteCtx,
@@ -218,17 +228,22 @@ async fn insert_in_one<C: Conn>(
     number: Option<i64>,
     awaited: Option<&str>,
     item: usize,
-) -> Step<Option<String>> {
+) -> Step<Inserted> {
     let decode = |row: &dyn Row| {
         let taken = match (row.opt_text(1)?, row.opt_text(2)?) {
             (Some(kind), Some(object)) => Some((kind, object)),
             _ => None,
         };
-        Ok((row.opt_text(0)?, taken))
+        Ok((row.opt_text(0)?, taken, row.bool(3)?))
     };
+    let gate = new
+        .entity
+        .external_id
+        .as_deref()
+        .map(|x| gates::bucket(&ctx.tenant, x));
     let rows = if new.bank.is_none() && awaited.is_none() {
         let mut all = params.to_vec();
-        all.push(Param::OptI64(number));
+        all.extend([Param::OptI64(number), Param::OptI64(gate)]);
         conn.query(&INSERT_WITH_HISTORIES, &all, decode).await?
     } else {
         let alerts = new
@@ -242,25 +257,34 @@ async fn insert_in_one<C: Conn>(
             (Some(profile), Some(alerts)) => all.extend(bank::profile_params(profile, alerts)),
             _ => all.extend(bank::no_profile_params()),
         }
-        all.push(Param::OptI64(number));
+        all.extend([Param::OptI64(number), Param::OptI64(gate)]);
         conn.query(&INSERT_BANK_WITH_HISTORIES, &all, decode)
             .await?
     };
-    let Some((parent, _)) = rows.first() else {
+    let Some((parent, _, clear)) = rows.first() else {
         return Ok(Err(Refusal::Taken {
             key: UniqueKey::ExternalId(Kind::Customer),
             item,
         }));
     };
-    let parent = parent.clone();
-    let waiting: Vec<(String, String)> = rows.into_iter().filter_map(|(_, taken)| taken).collect();
+    let (parent, clear) = (parent.clone(), *clear);
+    let waiting: Vec<(String, String)> =
+        rows.into_iter().filter_map(|(_, taken, _)| taken).collect();
     // Rare: a statement more for each object that waited.
-    pending::link_waiting(conn, ctx, &new.entity.id, &waiting).await?;
-    Ok(Ok(parent))
+    let mut linked = pending::link_waiting(conn, ctx, &new.entity.id, &waiting).await?;
+    // Rarer: a link writer held the gate, and may have committed links this statement
+    // could not see.
+    if let (false, Some(external_id)) = (clear, &new.entity.external_id) {
+        for more in gates::take_again(conn, ctx, &new.entity.id, external_id).await? {
+            if !linked.contains(&more) {
+                linked.push(more);
+            }
+        }
+    }
+    Ok(Ok((parent, linked)))
 }
 
-/// The create a statement at a time, for backends where a statement costs no round trip;
-/// the awaited parent's id when it was stored.
+/// The create a statement at a time, for backends where a statement costs no round trip.
 async fn insert_in_steps<C: Conn>(
     conn: &C,
     ctx: &WriteCtx,
@@ -269,7 +293,7 @@ async fn insert_in_steps<C: Conn>(
     number: Option<i64>,
     awaited: Option<&str>,
     item: usize,
-) -> Step<Option<String>> {
+) -> Step<Inserted> {
     let e = &new.entity;
     let found = match awaited {
         Some(external_id) => pending::customer(conn, &ctx.tenant, external_id).await?,
@@ -288,10 +312,11 @@ async fn insert_in_steps<C: Conn>(
     if let (Some(external_id), None) = (awaited, &found) {
         pending::wait_for(conn, &ctx.tenant, external_id, Awaiting::Parent, &e.id).await?;
     }
-    if let Some(external_id) = &e.external_id {
-        pending::resolve(conn, ctx, &e.id, external_id).await?;
-    }
-    Ok(Ok(found))
+    let linked = match &e.external_id {
+        Some(external_id) => pending::resolve(conn, ctx, &e.id, external_id).await?,
+        None => Vec::new(),
+    };
+    Ok(Ok((found, linked)))
 }
 
 /// Numbers are 40-bit, so they always fit the column.

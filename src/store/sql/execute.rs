@@ -3,7 +3,7 @@
 //! the caller's transaction.
 
 use super::{accounts, contacts, customers, idempotency, lifecycle, subscribers, tenants};
-use super::{events, pending, Conn, Step};
+use super::{events, gates, pending, Conn, Step};
 use crate::domain::events::NewEvent;
 use crate::domain::idempotency::Answer;
 use crate::domain::object::NewObject;
@@ -77,7 +77,11 @@ async fn create<C: Conn>(conn: &C, ctx: &WriteCtx, objects: &[NewObject]) -> Ste
         };
         created.push(accept!(made));
     }
-    pending::refresh(conn, &ctx.tenant, objects, &mut created).await?;
+    // Links left waiting while their customer was being stored by another write.
+    if conn.dialect().locks_rows() {
+        accept!(gates::settle(conn, ctx, &mut created).await?);
+    }
+    pending::refresh(conn, &ctx.tenant, &mut created).await?;
     Ok(Ok(created))
 }
 

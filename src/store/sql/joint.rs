@@ -2,8 +2,9 @@
 //! may send an account already stored under another owner. When every owner stored (or
 //! awaited) is among the owners the new copy names, it is the same account: the copy joins
 //! it, adding the owners and cards it lacks. Otherwise the external id is someone else's.
-//! An update (a feed's PUT) joins it the same way, and also makes its bank fields and the
-//! cards sent what was sent.
+//! An update (a feed's PUT) names the account's owners as they are now: it joins the account
+//! its primary owner has, makes its co-owners, bank fields and the cards sent what was sent,
+//! and writes nothing when all of that is as stored.
 
 use std::collections::BTreeSet;
 
@@ -12,7 +13,8 @@ use super::{Conn, Statement, Step};
 use crate::domain::account::NewAccount;
 use crate::domain::object::OnExisting;
 use crate::domain::outcome::Created;
-use crate::domain::records::{AccountRecord, Record};
+use crate::domain::path::Field;
+use crate::domain::records::{AccountRecord, Ownership, Record};
 use crate::domain::refusal::{Refusal, UniqueKey};
 use crate::domain::state::State;
 use crate::domain::Kind;
@@ -50,37 +52,85 @@ pub(crate) async fn join<C: Conn>(
     let Some((id, state)) = found else {
         return Err(corrupt("an account's external id is taken by no account"));
     };
-    // A DEACTIVATED account takes no further change, so nothing can join it.
+    let update = new.on_existing == OnExisting::Update;
+    // A DEACTIVATED account takes no further change: nothing joins it, and an update of it
+    // is refused where it is named.
     if state == State::Deactivated {
-        return Ok(Err(taken));
+        return Ok(Err(if update {
+            Refusal::ReferenceTerminal {
+                field: Field::ExternalId,
+                item,
+            }
+        } else {
+            taken
+        }));
     }
     let stored = read(conn, tenant, &id).await?;
-    if !is_same_account(&stored, new, primary) {
+    if !is_same_account(&stored, new, primary, update) {
         return Ok(Err(taken));
     }
-    let mut added = pending::add_owner(conn, &id, primary).await?;
-    added += pending::link_owners(conn, tenant, &id, &new.co_owners).await?;
-    if new.on_existing == OnExisting::Update {
-        // A full payload: the bank fields and the cards sent are as sent; others are kept.
-        if let Some(fields) = &new.bank {
+    let mut changed = pending::add_owner(conn, &id, primary).await?;
+    changed += pending::link_owners(conn, tenant, &id, &new.co_owners).await?;
+    if update {
+        // A full payload: the owners, the bank fields and the cards sent are as sent; cards
+        // not sent are kept.
+        changed += drop_unnamed_owners(conn, tenant, &stored, new, primary).await?;
+        if let Some(fields) = new
+            .bank
+            .as_ref()
+            .filter(|b| stored.bank.as_ref() != Some(b))
+        {
             bank::upsert_account(conn, &id, fields).await?;
+            changed += 1;
         }
-        cards::upsert(conn, tenant, &id, &new.cards).await?;
-        added += 1;
+        changed += cards::upsert(conn, tenant, &id, &new.cards).await?;
     } else {
-        added += cards::add(conn, tenant, &id, &new.cards).await?;
+        changed += cards::add(conn, tenant, &id, &new.cards).await?;
     }
-    let object = if added == 0 {
+    let object = if changed == 0 {
         Record::Account(stored)
     } else {
         pending::touch_account(conn, ctx.at, &id).await?;
         Record::Account(read(conn, tenant, &id).await?)
     };
-    Ok(Ok(Created {
-        object,
-        parents,
-        existed: true,
-    }))
+    Ok(Ok(Created::existing(object, parents, changed > 0)))
+}
+
+static DROP_OWNER: Statement = Statement::new(
+    "DELETE FROM account_owners WHERE account_id = $1 AND customer_id = $2 AND is_primary = FALSE",
+);
+static DROP_AWAITED_OWNER: Statement = Statement::new(
+    "DELETE FROM pending_links \
+     WHERE tenant_id = $1 AND source_customer_id = $2 AND kind = 'owner' AND object_id = $3",
+);
+
+/// An update names every owner of the account: a co-owner, linked or awaited, that it does
+/// not name is one no more. The primary owner stays whatever is sent. How many went.
+async fn drop_unnamed_owners<C: Conn>(
+    conn: &C,
+    tenant: &str,
+    stored: &AccountRecord,
+    new: &NewAccount,
+    primary: &str,
+) -> crate::store::Result<u64> {
+    let named: BTreeSet<&str> = new.named_owners().collect();
+    let is_named = |external_id: Option<&str>| external_id.is_some_and(|x| named.contains(x));
+    let account = &stored.common.id;
+    let mut dropped = 0;
+    for owner in &stored.owners {
+        let link = &owner.customer;
+        if owner.primary || link.id == primary || is_named(link.external_id.as_deref()) {
+            continue;
+        }
+        dropped += conn.exec(&DROP_OWNER, params![account, &link.id]).await?;
+    }
+    for awaited in &stored.awaited_owners {
+        if !is_named(Some(awaited)) {
+            let params = params![tenant, awaited, account];
+            dropped += conn.exec(&DROP_AWAITED_OWNER, params).await?;
+        }
+    }
+    Ok(dropped)
 }
 
 async fn read<C: Conn>(conn: &C, tenant: &str, id: &str) -> crate::store::Result<AccountRecord> {
@@ -91,13 +141,15 @@ async fn read<C: Conn>(conn: &C, tenant: &str, id: &str) -> crate::store::Result
 }
 
 /// Every owner of the stored account, linked or awaited, is one the new copy names (or its
-/// primary owner, however it was named).
-fn is_same_account(stored: &AccountRecord, new: &NewAccount, primary: &str) -> bool {
+/// primary owner, however it was named). An update, which names the owners the account has
+/// now, need only name its primary owner.
+fn is_same_account(stored: &AccountRecord, new: &NewAccount, primary: &str, update: bool) -> bool {
     let named: BTreeSet<&str> = new.named_owners().collect();
     let is_named = |external_id: Option<&str>| external_id.is_some_and(|x| named.contains(x));
-    stored
-        .owners
-        .iter()
-        .all(|o| o.customer.id == primary || is_named(o.customer.external_id.as_deref()))
-        && stored.awaited_owners.iter().all(|x| is_named(Some(x)))
+    let kept =
+        |o: &Ownership| o.customer.id == primary || is_named(o.customer.external_id.as_deref());
+    if update {
+        return stored.owners.iter().filter(|o| o.primary).all(kept);
+    }
+    stored.owners.iter().all(kept) && stored.awaited_owners.iter().all(|x| is_named(Some(x)))
 }

@@ -3,7 +3,7 @@
 
 use super::objects::{object, read_back};
 use super::references::lock;
-use super::{attributes_json, history, is_terminal, parse_state, taken};
+use super::{attributes_json, history, is_terminal, parse_state, pending, taken};
 use super::{Conn, PerKind, Row, Statement, Step};
 use crate::domain::lifecycle::{Patch, StateChange};
 use crate::domain::outcome::Written;
@@ -162,6 +162,16 @@ pub(crate) async fn patch<C: Conn>(
     if let Some(segment) = patch.new_segment(current) {
         history::record_segment(conn, ctx, kind, id, segment).await?;
     }
+    // A customer renamed to an id that links await takes them, as a create under it would.
+    let linked = match &merged.external_id {
+        Some(new_id) if kind == Kind::Customer && current.external_id.as_ref() != Some(new_id) => {
+            accept!(pending::renamed(conn, ctx, id, new_id).await?)
+        }
+        _ => Vec::new(),
+    };
     let record = read_back(conn, kind, &ctx.tenant, id).await?;
-    Ok(Ok(Written::Patched(Box::new(record))))
+    Ok(Ok(Written::Patched {
+        record: Box::new(record),
+        linked,
+    }))
 }

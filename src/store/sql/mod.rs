@@ -53,6 +53,7 @@ mod customer_updates;
 mod customers;
 pub(crate) mod events;
 pub(crate) mod execute;
+mod gates;
 pub(crate) mod history;
 pub(crate) mod idempotency;
 mod joint;

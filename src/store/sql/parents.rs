@@ -19,6 +19,19 @@ static CLOSES_CYCLE: Statement = Statement::new(
          WHERE tenant_id = $1 AND source_customer_id = $5 AND kind = 'parent')",
 );
 
+/// How many of the customer `$2`'s ancestors (itself included) await the external id `$3`
+/// as their parent.
+static AWAITED_BY_ANCESTOR: Statement = Statement::new(
+    "WITH RECURSIVE up(id) AS ( \
+         SELECT id FROM customers WHERE tenant_id = $1 AND id = $2 \
+         UNION \
+         SELECT c.parent_id FROM customers c JOIN up ON c.id = up.id \
+         WHERE c.parent_id IS NOT NULL) \
+     SELECT count(*) FROM up WHERE id IN ( \
+         SELECT object_id FROM pending_links \
+         WHERE tenant_id = $1 AND source_customer_id = $3 AND kind = 'parent')",
+);
+
 /// The parent a customer is to be linked to: by id when the write resolved it, else by the
 /// external id it awaits.
 #[derive(Debug, Clone, Copy)]
@@ -50,6 +63,24 @@ pub(crate) async fn closes_cycle<C: Conn>(
     ];
     let found = conn
         .query_one(&CLOSES_CYCLE, &params, |row| row.i64(0))
+        .await?;
+    Ok(found > 0)
+}
+
+/// Whether the customer `id`, once known as `external_id`, closes a circle by taking the
+/// customers that await that id as their parent: it or one of its ancestors is among them.
+pub(crate) async fn renaming_closes_cycle<C: Conn>(
+    conn: &C,
+    tenant: &str,
+    id: &str,
+    external_id: &str,
+) -> Result<bool> {
+    let found = conn
+        .query_one(
+            &AWAITED_BY_ANCESTOR,
+            params![tenant, id, external_id],
+            |row| row.i64(0),
+        )
         .await?;
     Ok(found > 0)
 }

@@ -3,12 +3,15 @@
 //! `pending_links` under the awaited customer's external id and is resolved, in the same
 //! transaction, by whichever create stores that customer (of any door), then deleted.
 
+use std::collections::{HashMap, HashSet};
+
 use super::objects::read_back;
-use super::{corrupt, Conn, Row, Statement};
-use crate::domain::object::NewObject;
+use super::{corrupt, gates, parents, Conn, Row, Statement, Step};
 use crate::domain::outcome::Created;
 use crate::domain::records::Record;
+use crate::domain::refusal::Refusal;
 use crate::domain::time::Timestamp;
+use crate::domain::Kind;
 use crate::store::{Result, WriteCtx};
 
 /// What waits for a customer.
@@ -21,7 +24,7 @@ pub(crate) enum Awaiting {
 }
 
 impl Awaiting {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Awaiting::Parent => "parent",
             Awaiting::Owner => "owner",
@@ -37,17 +40,23 @@ impl Awaiting {
     }
 }
 
-/// The CTE that takes, inside a customer's insert statement (`c` being the insert's
-/// `RETURNING`), every link waiting for it: `$2` is its tenant and `$3` its external id.
-/// The delete runs only when the insert did, so a refused create leaves the links waiting;
-/// with nothing waiting (the common case) it is one probe of an index and touches no other
-/// table. The statement returns what it took, for [`link_waiting`].
+/// The CTEs that take, inside a customer's insert statement (`c` being the insert's
+/// `RETURNING`), every link waiting for it: `$2` is its tenant and `$3` its external id,
+/// `$gate` its gate (`gates::bucket`). The delete runs only when the insert did, so a refused
+/// create leaves the links waiting; with nothing waiting (the common case) it is one probe
+/// of an index and touches no other table but the gate's. The statement returns what it
+/// took, for [`link_waiting`], and [`gate_clear_column!`] of `$gate`.
+///
+/// [`gate_clear_column!`]: super::gates::gate_clear_column
 macro_rules! take_pending_cte {
-    () => {
-        "p AS ( \
-             DELETE FROM pending_links \
-             WHERE tenant_id = $2 AND source_customer_id = $3 AND EXISTS (SELECT 1 FROM c) \
-             RETURNING kind, object_id)"
+    ($gate:literal) => {
+        concat!(
+            "p AS ( \
+                 DELETE FROM pending_links \
+                 WHERE tenant_id = $2 AND source_customer_id = $3 AND EXISTS (SELECT 1 FROM c) \
+                 RETURNING kind, object_id), ",
+            gate_cte!($gate)
+        )
     };
 }
 pub(crate) use take_pending_cte;
@@ -139,15 +148,15 @@ pub(crate) async fn wait_for<C: Conn>(
 }
 
 /// Takes and links what waited for the customer `id` (external id `external_id`) just
-/// stored, for backends whose statements cost no round trip ([`take_pending_cte!`] folds
-/// the taking into the insert elsewhere). Usually nothing waits, and this is the one
-/// delete of an empty range.
+/// stored, in a statement of its own: where statements cost no round trip, or where the
+/// taking folded into the insert ([`take_pending_cte!`]) may have missed some. Usually
+/// nothing waits, and this is the one delete of an empty range. The objects it changed.
 pub(crate) async fn resolve<C: Conn>(
     conn: &C,
     ctx: &WriteCtx,
     id: &str,
     external_id: &str,
-) -> Result<()> {
+) -> Result<Vec<(Kind, String)>> {
     let waiting = conn
         .query(&TAKE, params![&ctx.tenant, external_id], |row| {
             Ok((row.text(0)?, row.text(1)?))
@@ -156,28 +165,70 @@ pub(crate) async fn resolve<C: Conn>(
     link_waiting(conn, ctx, id, &waiting).await
 }
 
+/// The customer `id`, known as `external_id` from now on (a patch renamed it), takes the
+/// links that awaited that id as a create of it would; refused when that makes a circle of
+/// parents. The objects it linked, as they read now.
+pub(crate) async fn renamed<C: Conn>(
+    conn: &C,
+    ctx: &WriteCtx,
+    id: &str,
+    external_id: &str,
+) -> Step<Vec<Record>> {
+    let tenant = &ctx.tenant;
+    // Where writes run at once, past the gate a link being written meanwhile is seen, by
+    // the check for a circle too.
+    if conn.dialect().locks_rows() {
+        gates::pass(conn, tenant, external_id).await?;
+    }
+    if parents::renaming_closes_cycle(conn, tenant, id, external_id).await? {
+        return Ok(Err(Refusal::ParentCycle { item: 0 }));
+    }
+    let linked = resolve(conn, ctx, id, external_id).await?;
+    Ok(Ok(read_linked(conn, tenant, &linked).await?))
+}
+
 /// Links each `(kind, object)` taken from the links that waited for the customer `id`: a
 /// customer gets it as its parent, an account as an owner (not the primary one). Each
-/// object changed, so its `updated_at` moves.
+/// object changed, so its `updated_at` moves; they are given back, each once, so that
+/// their events tell of it.
 pub(crate) async fn link_waiting<C: Conn>(
     conn: &C,
     ctx: &WriteCtx,
     id: &str,
     waiting: &[(String, String)],
-) -> Result<()> {
+) -> Result<Vec<(Kind, String)>> {
+    let mut linked: Vec<(Kind, String)> = Vec::new();
     for (kind, object) in waiting {
-        match Awaiting::parse(kind)? {
+        // The link taken changes how the object reads even when its owner was there.
+        let kind = match Awaiting::parse(kind)? {
             Awaiting::Parent => {
                 conn.exec(&SET_PARENT, params![id, ctx.at, object]).await?;
+                Kind::Customer
             }
             Awaiting::Owner => {
-                if add_owner(conn, object, id).await? > 0 {
-                    touch_account(conn, ctx.at, object).await?;
-                }
+                add_owner(conn, object, id).await?;
+                touch_account(conn, ctx.at, object).await?;
+                Kind::Account
             }
+        };
+        if !linked.iter().any(|(k, o)| *k == kind && o == object) {
+            linked.push((kind, object.clone()));
         }
     }
-    Ok(())
+    Ok(linked)
+}
+
+/// The records of what [`link_waiting`] linked, as they read now.
+pub(crate) async fn read_linked<C: Conn>(
+    conn: &C,
+    tenant: &str,
+    linked: &[(Kind, String)],
+) -> Result<Vec<Record>> {
+    let mut records = Vec::with_capacity(linked.len());
+    for (kind, id) in linked {
+        records.push(read_back(conn, *kind, tenant, id).await?);
+    }
+    Ok(records)
 }
 
 /// Makes `customer` an owner of `account` (not the primary one) unless it is one already.
@@ -221,32 +272,43 @@ pub(crate) async fn link_owners<C: Conn>(
     Ok(added)
 }
 
-/// Whether a record shows a link still waiting.
-fn awaits(record: &Record) -> bool {
-    match record {
-        Record::Customer(customer) => customer.awaited_parent.is_some(),
-        Record::Account(account) => !account.awaited_owners.is_empty(),
-        Record::Subscriber(_) => false,
-    }
-}
-
-/// An item that awaited a customer stored later in the same write was linked by the time
-/// the write ends, so its record is read again: the answer and the events then show the
-/// links as they are committed. Only items with a link waiting are read.
+/// Each object a write linked is told of once, as committed: an object of the write itself
+/// is read again (its own event then shows the link), and one stored before keeps its
+/// `updated` event after the first item that linked it, read again when a later item
+/// linked it too.
 pub(crate) async fn refresh<C: Conn>(
     conn: &C,
     tenant: &str,
-    objects: &[NewObject],
     created: &mut [Created],
 ) -> Result<()> {
-    let mut customer_after = false;
-    for (object, made) in objects.iter().zip(created.iter_mut()).rev() {
-        if customer_after && awaits(&made.object) {
+    if created.iter().all(|made| made.linked.is_empty()) {
+        return Ok(());
+    }
+    let items: HashSet<String> = created.iter().map(|m| m.object.id().to_owned()).collect();
+    let mut times: HashMap<String, usize> = HashMap::new();
+    for record in created.iter().flat_map(|made| &made.linked) {
+        *times.entry(record.id().to_owned()).or_default() += 1;
+    }
+    for made in created.iter_mut() {
+        if times.contains_key(made.object.id()) {
             let (kind, id) = (made.object.kind(), made.object.id().to_owned());
             made.object = read_back(conn, kind, tenant, &id).await?;
+            made.unchanged = false;
         }
-        if let NewObject::Customer(customer) = object {
-            customer_after |= customer.entity.external_id.is_some();
+    }
+    let mut told: HashSet<String> = HashSet::new();
+    for made in created.iter_mut() {
+        let linked = std::mem::take(&mut made.linked);
+        for record in linked {
+            let id = record.id().to_owned();
+            if items.contains(&id) || !told.insert(id.clone()) {
+                continue;
+            }
+            made.linked.push(if times[&id] > 1 {
+                read_back(conn, record.kind(), tenant, &id).await?
+            } else {
+                record
+            });
         }
     }
     Ok(())

@@ -93,9 +93,5 @@ pub(crate) async fn create<C: Conn>(
     history::record_created(conn, ctx, Kind::Subscriber, e).await?;
     let found = read_one(conn, &ONE, decode, &ctx.tenant, &e.id).await?;
     let object = must_exist(found, Kind::Subscriber, &e.id)?;
-    Ok(Ok(Created {
-        object,
-        parents,
-        existed: false,
-    }))
+    Ok(Ok(Created::new(object, parents)))
 }

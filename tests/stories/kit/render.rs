@@ -26,7 +26,7 @@ pub fn events_of(outcome: &Outcome) -> Vec<NewEvent> {
             .iter()
             .map(|record| event("state_changed", record))
             .collect(),
-        Written::Patched(record) => vec![event("updated", record)],
+        Written::Patched { record, .. } => vec![event("updated", record)],
         Written::Unchanged(_) => Vec::new(),
         Written::Catalog { version } => vec![NewEvent {
             event_type: "catalog.updated".into(),
@@ -110,7 +110,7 @@ pub fn state_changed(outcome: Outcome) -> Vec<Record> {
 
 pub fn patched(outcome: Outcome) -> Record {
     match outcome {
-        Ok(Written::Patched(record)) => *record,
+        Ok(Written::Patched { record, .. }) => *record,
         other => panic!("expected a patch, got {other:?}"),
     }
 }
