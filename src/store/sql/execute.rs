@@ -2,6 +2,7 @@
 //! (undone when refused), render the answer, record the events, keep the answer — all in
 //! the caller's transaction.
 
+use super::counted::{self, Counted};
 use super::{accounts, contacts, customers, idempotency, lifecycle, subscribers, tenants};
 use super::{events, pending, Conn, Step};
 use crate::domain::events::NewEvent;
@@ -12,6 +13,19 @@ use crate::domain::refusal::Refusal;
 use crate::store::{Executed, Outcome, Render, Result, Write, WriteCtx};
 
 pub(crate) async fn execute<C: Conn>(
+    conn: &C,
+    ctx: &WriteCtx,
+    write: Write,
+    render: Render,
+) -> Result<Executed> {
+    let counted = Counted::new(conn);
+    let kind = counted::kind(&write);
+    let executed = execute_counted(&counted, ctx, write, render).await;
+    counted.record(kind);
+    executed
+}
+
+async fn execute_counted<C: Conn>(
     conn: &C,
     ctx: &WriteCtx,
     write: Write,

@@ -49,6 +49,7 @@ mod cards;
 pub(crate) mod catalog_usage;
 pub(crate) mod constraints;
 pub(crate) mod contacts;
+mod counted;
 mod customer_updates;
 mod customers;
 pub(crate) mod events;
