@@ -107,6 +107,14 @@ async fn finish<C: Conn>(
         ([event], Some(claim)) if conn.dialect().writes_in_ctes() => {
             idempotency::keep_with_event(conn, ctx, claim, answer, event).await
         }
+        // A batch's events in one statement, with the answer where there is a claim.
+        ([_, _, ..], claim) if conn.dialect().binds_arrays() => {
+            let many = events::Many::of(written, answer);
+            match claim {
+                Some(claim) => idempotency::keep_with_events(conn, ctx, claim, answer, &many).await,
+                None => events::record_many(conn, ctx, &many).await,
+            }
+        }
         (written, claim) => {
             let mut body_event = None;
             for event in written {
