@@ -45,6 +45,7 @@ macro_rules! accept {
 
 mod accounts;
 mod bank;
+mod batch;
 mod cards;
 pub(crate) mod catalog_usage;
 pub(crate) mod constraints;
