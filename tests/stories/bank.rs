@@ -419,7 +419,161 @@ async fn two_batches_leave_no_pending_link_once_everything_arrived(backend: Back
     assert_eq!(card_keys(&account.cards), vec![held("mum", "4321")]);
 }
 
+/// Fifty customers in one batch, as a bank sends them: joint accounts nested under each
+/// owner, parents within the batch (sent before and after their children), a parent not
+/// sent yet, links that waited for customers of the batch, and a copy joining a stored
+/// account. Sent first with a stored customer's id in its last item, it is refused at that
+/// item and writes nothing; sent right, every record it gives back is what reads give back.
+async fn a_batch_of_fifty_is_written_whole_or_not_at_all(backend: Backend) {
+    let story = Story::begin(backend).await;
+    created(
+        story
+            .bank(vec![
+                child_of("early", "c07"),
+                bank_customer(
+                    "p1",
+                    vec![
+                        bank_account("early-acct", &["p1", "c08"], vec![]),
+                        bank_account(
+                            "stored-joint",
+                            &["p1", "c20"],
+                            vec![card("stored-joint", "p1", "1111")],
+                        ),
+                    ],
+                ),
+                bank_customer("taken", vec![]),
+            ])
+            .await,
+    );
+    assert_eq!(story.pending_links().await, 3);
+    let c = |i: usize| format!("c{i:02}");
+    let batch = |last: &str| -> Vec<BankCustomerSpec> {
+        (0..50)
+            .map(|i| {
+                let id = if i == 49 { last.to_owned() } else { c(i) };
+                let own = format!("a{i:02}");
+                let mut accounts = vec![bank_account(&own, &[&id], vec![card(&own, &id, "1234")])];
+                if i < 48 {
+                    let (first, second) = (c(i - i % 2), c(i - i % 2 + 1));
+                    let joint = format!("j{:02}", i / 2);
+                    let card = card(&joint, &id, "5678");
+                    accounts.push(bank_account(&joint, &[&first, &second], vec![card]));
+                }
+                if i == 20 {
+                    let card = card("stored-joint", &id, "2222");
+                    accounts.push(bank_account("stored-joint", &["p1", &id], vec![card]));
+                }
+                let parent = match i % 5 {
+                    1 => Some(c(i - 1)),
+                    2 => Some(c(i + 1)),
+                    _ if i == 4 => Some("not-sent".to_owned()),
+                    _ => None,
+                };
+                BankCustomerSpec {
+                    source_parent_customer_id: parent,
+                    ..bank_customer(&id, accounts)
+                }
+            })
+            .collect()
+    };
+    let (customers, accounts) = (
+        story.all(Kind::Customer).await,
+        story.all(Kind::Account).await,
+    );
+    let events = story.events().await.len();
+    assert_eq!(
+        refusal(story.bank(batch("taken")).await),
+        Refusal::Taken {
+            key: UniqueKey::ExternalId(Kind::Customer),
+            item: 49
+        }
+    );
+    assert_eq!(story.all(Kind::Customer).await, customers);
+    assert_eq!(story.all(Kind::Account).await, accounts);
+    assert_eq!(story.pending_links().await, 3);
+    assert_eq!(story.events().await.len(), events);
+
+    let items = created(story.bank(batch(&c(49))).await);
+    // Each customer, then each account at its first copy: its own, the joint one of its
+    // pair, and the stored one that c20's copy joins.
+    assert_eq!(items.len(), 50 + 50 + 24 + 1);
+    for item in &items {
+        let record = &item.object;
+        let read = story.object(record.kind(), record.id()).await;
+        assert_eq!(
+            read.as_ref(),
+            Some(record),
+            "{:?}",
+            record.common().external_id
+        );
+        assert_eq!(
+            item.existed,
+            record.common().external_id.as_deref() == Some("stored-joint")
+        );
+    }
+    let by_external_id = |x: &str| {
+        let found = items
+            .iter()
+            .find(|i| i.object.common().external_id.as_deref() == Some(x));
+        &found.unwrap_or_else(|| panic!("{x} in the batch")).object
+    };
+    for i in 0..50 {
+        let customer = as_customer(by_external_id(&c(i)));
+        let parent = customer.parent.as_ref().and_then(|p| p.external_id.clone());
+        let expected = match i % 5 {
+            1 => Some(c(i - 1)),
+            2 => Some(c(i + 1)),
+            _ => None,
+        };
+        assert_eq!(parent, expected, "{}'s parent", c(i));
+        let awaited = customer.awaited_parent.as_deref();
+        assert_eq!(
+            awaited,
+            (i == 4).then_some("not-sent"),
+            "{}'s awaited parent",
+            c(i)
+        );
+    }
+    for k in 0..24 {
+        let joint = as_account(by_external_id(&format!("j{k:02}")));
+        let (first, second) = (c(2 * k), c(2 * k + 1));
+        let owners: Vec<_> = joint
+            .owners
+            .iter()
+            .map(|o| (o.customer.external_id.clone(), o.primary))
+            .collect();
+        assert_eq!(
+            owners,
+            vec![(Some(first.clone()), true), (Some(second.clone()), false)]
+        );
+        assert_eq!(
+            card_keys(&joint.cards),
+            vec![held(&first, "5678"), held(&second, "5678")]
+        );
+    }
+    let joined = as_account(by_external_id("stored-joint"));
+    assert!(joined.awaited_owners.is_empty());
+    assert_eq!(joined.owners.len(), 2);
+    assert_eq!(
+        card_keys(&joined.cards),
+        vec![held("c20", "2222"), held("p1", "1111")]
+    );
+    // What waited for customers of the batch is linked; only the parent not sent waits.
+    let early = story.by_external_id(Kind::Customer, "early").await;
+    assert_eq!(
+        as_customer(&early).parent,
+        Some(link(by_external_id("c07")))
+    );
+    let early_acct = story.by_external_id(Kind::Account, "early-acct").await;
+    assert_eq!(as_account(&early_acct).owners.len(), 2);
+    assert!(as_account(&early_acct).awaited_owners.is_empty());
+    assert_eq!(story.pending_links().await, 1);
+    // One event per object the batch gives back.
+    assert_eq!(story.events().await.len(), events + items.len());
+}
+
 both_backends!(
+    a_batch_of_fifty_is_written_whole_or_not_at_all,
     a_bank_customer_reads_back_whole,
     cards_read_back_with_their_own_account,
     an_awaited_parent_is_linked_when_it_arrives,

@@ -26,6 +26,11 @@ fn values<'p>(params: &'p [Param<'_>]) -> Vec<&'p (dyn ToSql + Sync)> {
             Param::OptBool(b) => b,
             Param::Bytes(bytes) => bytes,
             Param::Texts(texts) => texts,
+            Param::OptTexts(texts) => texts,
+            Param::I64s(numbers) => numbers,
+            Param::OptI64s(numbers) => numbers,
+            Param::I32s(numbers) => numbers,
+            Param::Bools(flags) => flags,
         })
         .collect()
 }

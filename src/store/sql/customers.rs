@@ -320,6 +320,6 @@ async fn insert_in_steps<C: Conn>(
 }
 
 /// Numbers are 40-bit, so they always fit the column.
-fn stored_number(number: u64) -> Result<i64> {
+pub(crate) fn stored_number(number: u64) -> Result<i64> {
     i64::try_from(number).map_err(|_| super::corrupt(format!("customer number {number}")))
 }

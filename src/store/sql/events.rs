@@ -1,7 +1,8 @@
 //! The change feed's outbox: events written in the transaction of the change they describe.
 
-use super::{timestamp, Conn, Dialect, Row, Statement};
+use super::{timestamp, Conn, Dialect, Param, Row, Statement};
 use crate::domain::events::{Event, NewEvent};
+use crate::domain::idempotency::Answer;
 use crate::store::{Result, WriteCtx};
 
 /// The insert's head; [`NUMBERED`], [`UNNUMBERED`] and the combined statement of
@@ -28,6 +29,21 @@ static UNNUMBERED: Statement = Statement::new(concat!(
     insert_event!(),
     "($1, $2, $3, $4, $5, $6, $7, $8, NULL) RETURNING id"
 ));
+/// Many events in one statement (where arrays bind, which is PostgreSQL: unnumbered), in
+/// the order given: `$1` tenant, `$2` actor, `$3` time, `$4`… the columns of [`Many`].
+macro_rules! insert_events {
+    () => {
+        "INSERT INTO events (tenant_id, type, entity, entity_id, actor, at, data, event_id, \
+                 tenant_seq) \
+             SELECT $1, t.type, t.entity, t.entity_id, $2, $3, t.data, t.event_id, NULL \
+             FROM unnest($4::TEXT[], $5::TEXT[], $6::TEXT[], $7::TEXT[], $8::TEXT[]) \
+                 WITH ORDINALITY AS t(type, entity, entity_id, data, event_id, n) \
+             ORDER BY t.n"
+    };
+}
+pub(crate) use insert_events;
+static MANY: Statement = Statement::new(insert_events!());
+
 static AFTER: Statement = Statement::new(
     "SELECT tenant_seq, type, entity, entity_id, actor, at, data, event_id FROM events \
      WHERE tenant_id = $1 AND tenant_seq > $2 ORDER BY tenant_seq LIMIT $3",
@@ -56,6 +72,56 @@ pub(crate) async fn record<C: Conn>(conn: &C, ctx: &WriteCtx, event: &NewEvent) 
         Dialect::Postgres => &UNNUMBERED,
     };
     conn.query_one(statement, params, |row| row.i64(0)).await
+}
+
+/// A write's events as the columns of [`insert_events!`], each with its new id; `shared`
+/// is the id of the one whose data is the answer's body, kept once, in the event.
+pub(crate) struct Many {
+    types: Vec<String>,
+    entities: Vec<String>,
+    entity_ids: Vec<String>,
+    data: Vec<String>,
+    event_ids: Vec<String>,
+    pub(crate) shared: Option<String>,
+}
+
+impl Many {
+    pub(crate) fn of(events: &[NewEvent], answer: &Answer) -> Self {
+        let column = |f: fn(&NewEvent) -> &String| events.iter().map(|e| f(e).clone()).collect();
+        let event_ids: Vec<String> = events.iter().map(|_| new_event_id()).collect();
+        let shared = events
+            .iter()
+            .zip(&event_ids)
+            .find(|(e, _)| e.data.as_bytes() == answer.body.as_slice())
+            .map(|(_, id)| id.clone());
+        Self {
+            types: column(|e| &e.event_type),
+            entities: column(|e| &e.entity),
+            entity_ids: column(|e| &e.entity_id),
+            data: column(|e| &e.data),
+            event_ids,
+            shared,
+        }
+    }
+
+    /// `$1`…`$8` of [`insert_events!`].
+    pub(crate) fn params<'a>(&'a self, ctx: &'a WriteCtx) -> [Param<'a>; 8] {
+        [
+            Param::Text(&ctx.tenant),
+            Param::Text(&ctx.actor),
+            Param::from(ctx.at),
+            Param::Texts(&self.types),
+            Param::Texts(&self.entities),
+            Param::Texts(&self.entity_ids),
+            Param::Texts(&self.data),
+            Param::Texts(&self.event_ids),
+        ]
+    }
+}
+
+/// Records many events in one statement, where arrays bind.
+pub(crate) async fn record_many<C: Conn>(conn: &C, ctx: &WriteCtx, many: &Many) -> Result<()> {
+    conn.exec(&MANY, &many.params(ctx)).await.map(drop)
 }
 
 fn event(row: &dyn Row) -> Result<Event> {

@@ -2,8 +2,9 @@
 //! (undone when refused), render the answer, record the events, keep the answer — all in
 //! the caller's transaction.
 
+use super::counted::{self, Counted};
 use super::{accounts, contacts, customers, idempotency, lifecycle, subscribers, tenants};
-use super::{events, gates, pending, Conn, Step};
+use super::{batch, events, gates, pending, Conn, Step};
 use crate::domain::events::NewEvent;
 use crate::domain::idempotency::Answer;
 use crate::domain::object::NewObject;
@@ -12,6 +13,19 @@ use crate::domain::refusal::Refusal;
 use crate::store::{Executed, Outcome, Render, Result, Write, WriteCtx};
 
 pub(crate) async fn execute<C: Conn>(
+    conn: &C,
+    ctx: &WriteCtx,
+    write: Write,
+    render: Render,
+) -> Result<Executed> {
+    let counted = Counted::new(conn);
+    let kind = counted::kind(&write);
+    let executed = execute_counted(&counted, ctx, write, render).await;
+    counted.record(kind);
+    executed
+}
+
+async fn execute_counted<C: Conn>(
     conn: &C,
     ctx: &WriteCtx,
     write: Write,
@@ -66,8 +80,16 @@ async fn apply<C: Conn>(conn: &C, ctx: &WriteCtx, write: Write) -> Result<Outcom
     })
 }
 
-/// Creates every object in order; the first refusal refuses them all.
+/// Creates every object in order; the first refusal refuses them all. A bank batch takes
+/// a few multi-row statements where those save round trips.
 async fn create<C: Conn>(conn: &C, ctx: &WriteCtx, objects: &[NewObject]) -> Step<Vec<Created>> {
+    if let Some(mut created) = accept!(batch::create(conn, ctx, objects).await?) {
+        // Links it left waiting while their customer was being stored by another write.
+        if conn.dialect().locks_rows() {
+            accept!(gates::settle(conn, ctx, &mut created).await?);
+        }
+        return Ok(Ok(created));
+    }
     let mut created = Vec::with_capacity(objects.len());
     for (item, object) in objects.iter().enumerate() {
         let made = match object {
@@ -96,6 +118,14 @@ async fn finish<C: Conn>(
     match (written, &ctx.claim) {
         ([event], Some(claim)) if conn.dialect().writes_in_ctes() => {
             idempotency::keep_with_event(conn, ctx, claim, answer, event).await
+        }
+        // A batch's events in one statement, with the answer where there is a claim.
+        ([_, _, ..], claim) if conn.dialect().binds_arrays() => {
+            let many = events::Many::of(written, answer);
+            match claim {
+                Some(claim) => idempotency::keep_with_events(conn, ctx, claim, answer, &many).await,
+                None => events::record_many(conn, ctx, &many).await,
+            }
         }
         (written, claim) => {
             let mut body_event = None;

@@ -16,12 +16,12 @@
 //! the SQL stays within what Postgres-wire distributed engines accept. SQLite's one writer
 //! runs every write alone, and needs none of this.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::objects::read_back;
 use super::parents::{self, ParentRef};
 use super::pending::{self, Awaiting};
-use super::{Conn, Statement, Step};
+use super::{Conn, Param, Statement, Step};
 use crate::domain::outcome::Created;
 use crate::domain::records::Record;
 use crate::domain::refusal::Refusal;
@@ -103,6 +103,52 @@ pub(crate) async fn take_again<C: Conn>(
 ) -> Result<Vec<(Kind, String)>> {
     pass(conn, &ctx.tenant, external_id).await?;
     pending::resolve(conn, ctx, id, external_id).await
+}
+
+static WAIT_ALL: Statement = Statement::new(
+    "SELECT bucket FROM link_gates WHERE bucket = ANY($1) ORDER BY bucket FOR SHARE",
+);
+static TAKE_ALL: Statement = Statement::new(
+    "DELETE FROM pending_links WHERE tenant_id = $1 AND source_customer_id = ANY($2) \
+     RETURNING source_customer_id, kind, object_id",
+);
+
+/// [`take_again`] for many customers stored by one statement (a bank batch), in two
+/// statements whatever their number: their gates passed in one order, then what waits for
+/// any of them taken. `stored` is each customer's `(id, external id)`; what each linked.
+pub(crate) async fn take_all_again<C: Conn>(
+    conn: &C,
+    ctx: &WriteCtx,
+    stored: &[(&str, &str)],
+) -> Result<HashMap<String, Vec<(Kind, String)>>> {
+    let tenant = &ctx.tenant;
+    let gates: Vec<i64> = stored
+        .iter()
+        .map(|(_, external_id)| bucket(tenant, external_id))
+        .collect::<BTreeSet<i64>>()
+        .into_iter()
+        .collect();
+    let mut linked: HashMap<String, Vec<(Kind, String)>> = HashMap::new();
+    if gates.is_empty() {
+        return Ok(linked);
+    }
+    conn.query(&WAIT_ALL, &[Param::I64s(&gates)], |row| row.i64(0))
+        .await?;
+    let external_ids: Vec<String> = stored.iter().map(|(_, x)| (*x).to_owned()).collect();
+    let params = [Param::Text(tenant), Param::Texts(&external_ids)];
+    let taken = conn
+        .query(&TAKE_ALL, &params, |row| {
+            Ok((row.text(0)?, row.text(1)?, row.text(2)?))
+        })
+        .await?;
+    for (external_id, kind, object) in taken {
+        let Some((id, _)) = stored.iter().find(|(_, x)| *x == external_id) else {
+            continue;
+        };
+        let more = pending::link_waiting(conn, ctx, id, &[(kind, object)]).await?;
+        linked.entry((*id).to_owned()).or_default().extend(more);
+    }
+    Ok(linked)
 }
 
 /// A link an object of the write waits with: the item, the object's kind and what it awaits.

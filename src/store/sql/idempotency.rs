@@ -1,7 +1,7 @@
 //! Idempotency keys: claimed in the transaction of the write they guard, with the first
 //! answer kept for the retries.
 
-use super::events::insert_event;
+use super::events::{insert_event, insert_events, Many};
 use super::{Conn, Dialect, Param, Row, Statement};
 use crate::domain::events::NewEvent;
 use crate::domain::idempotency::{Answer, Claim};
@@ -47,6 +47,16 @@ static KEEP_WITH_EVENT: Statement = Statement::new(concat!(
      UPDATE idempotency SET status = $4, body = $5, location = $6, content_type = $7, \
          body_event = CASE WHEN $15 THEN (SELECT id FROM event) END \
      WHERE tenant_id = $1 AND scope = $2 AND key = $3"
+));
+/// A batch's events and its kept answer in one round trip; `$13` is the event id of the
+/// one whose data is the answer's body, if one is.
+static KEEP_WITH_EVENTS: Statement = Statement::new(concat!(
+    "WITH event AS (",
+    insert_events!(),
+    " RETURNING id, event_id) \
+     UPDATE idempotency SET status = $9, body = $10, location = $11, content_type = $12, \
+         body_event = (SELECT id FROM event WHERE event_id = $13) \
+     WHERE tenant_id = $1 AND scope = $14 AND key = $15"
 ));
 static PURGE: Statement =
     Statement::new("DELETE FROM idempotency WHERE created_at < $1 AND status IS NOT NULL");
@@ -185,6 +195,31 @@ pub(crate) async fn keep_with_event<C: Conn>(
         shared,
     ];
     conn.exec(&KEEP_WITH_EVENT, params).await.map(drop)
+}
+
+/// Records a write's events and keeps its answer in a single statement, where arrays bind.
+pub(crate) async fn keep_with_events<C: Conn>(
+    conn: &C,
+    ctx: &WriteCtx,
+    claim: &Claim,
+    answer: &Answer,
+    many: &Many,
+) -> Result<()> {
+    let body: &[u8] = match many.shared {
+        Some(_) => &[],
+        None => &answer.body,
+    };
+    let mut params = many.params(ctx).to_vec();
+    params.extend([
+        Param::I32(i32::from(answer.status)),
+        Param::Bytes(body),
+        Param::from(&answer.location),
+        Param::Text(&answer.content_type),
+        Param::from(&many.shared),
+        Param::Text(&claim.scope),
+        Param::Text(&claim.key),
+    ]);
+    conn.exec(&KEEP_WITH_EVENTS, &params).await.map(drop)
 }
 
 /// Forgets answers kept since before `before`; a claim still in progress stays.

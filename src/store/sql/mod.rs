@@ -45,10 +45,12 @@ macro_rules! accept {
 
 mod accounts;
 mod bank;
+mod batch;
 mod cards;
 pub(crate) mod catalog_usage;
 pub(crate) mod constraints;
 pub(crate) mod contacts;
+mod counted;
 mod customer_updates;
 mod customers;
 pub(crate) mod events;
@@ -216,8 +218,14 @@ pub(crate) enum Param<'a> {
     Bool(bool),
     OptBool(Option<bool>),
     Bytes(&'a [u8]),
-    /// A text array; only where [`Dialect::binds_arrays`].
+    /// A text array; only where [`Dialect::binds_arrays`], as are the arrays below: a
+    /// column of a multi-row statement each.
     Texts(&'a [String]),
+    OptTexts(&'a [Option<&'a str>]),
+    I64s(&'a [i64]),
+    OptI64s(&'a [Option<i64>]),
+    I32s(&'a [i32]),
+    Bools(&'a [bool]),
 }
 
 impl<'a> From<&'a str> for Param<'a> {

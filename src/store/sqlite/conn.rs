@@ -148,7 +148,12 @@ impl rusqlite::ToSql for Param<'_> {
             }
             Param::OptBool(None) => ToSqlOutput::Owned(Value::Null),
             Param::Bytes(bytes) => ToSqlOutput::Borrowed(ValueRef::Blob(bytes)),
-            Param::Texts(_) => {
+            Param::Texts(_)
+            | Param::OptTexts(_)
+            | Param::I64s(_)
+            | Param::OptI64s(_)
+            | Param::I32s(_)
+            | Param::Bools(_) => {
                 return Err(rusqlite::Error::ToSqlConversionFailure(
                     "SQLite binds no arrays".into(),
                 ))
