@@ -80,7 +80,23 @@ async fn a_long_poll_ends_when_the_server_stops(backend: Backend) {
         let reply = client.get("/v1/events?wait=25").await;
         (reply.status, reply.text, started.elapsed())
     });
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Stopped once the poll waits in the server, not merely sent: a request not read yet
+    // is closed unanswered by a stopping server, as it should be.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let metrics = app.admin.get("/metrics").await.text;
+        if metrics
+            .lines()
+            .any(|line| line.starts_with("clientele_feed_readers_waiting") && !line.ends_with(" 0"))
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the poll never waited:\n{metrics}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let TestApp { server, db, .. } = app;
     let stopped = tokio::task::spawn_blocking(move || server.terminate())
         .await

@@ -122,12 +122,14 @@ impl Registry {
         caller.require(Role::Reader)?;
         let deadline = tokio::time::Instant::now() + wait;
         let mut stopping = self.inner.stopping.subscribe();
+        let mut waiting: Option<Waiting> = None;
         loop {
             let events = self.store().events(&caller.tenant, after, limit).await?;
             let stopped = *stopping.borrow_and_update();
             if !events.is_empty() || stopped || tokio::time::Instant::now() >= deadline {
                 return Ok(events);
             }
+            waiting.get_or_insert_with(Waiting::start);
             tokio::select! {
                 _ = tokio::time::sleep(FEED_POLL) => {}
                 _ = stopping.changed() => {}
@@ -142,5 +144,22 @@ impl Registry {
 
     pub fn backend(&self) -> &'static str {
         self.store().backend()
+    }
+}
+
+/// A feed reader waiting for news, counted on `/metrics` while it waits: what a stopping
+/// server still answers, and what a long poll's watcher sees.
+struct Waiting;
+
+impl Waiting {
+    fn start() -> Self {
+        metrics::gauge!("clientele_feed_readers_waiting").increment(1.0);
+        Self
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        metrics::gauge!("clientele_feed_readers_waiting").decrement(1.0);
     }
 }
