@@ -8,6 +8,7 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
 use super::problem::{ApiError, FieldError};
+use crate::domain::card_number::holds_card_number;
 use crate::domain::FieldCode;
 
 /// Parses a body as JSON, refusing an object that names a member twice (at the member's
@@ -59,7 +60,10 @@ struct Strict<'a> {
 }
 
 impl Strict<'_> {
+    /// The path of member `name`; a name holding a card number is shown as `?`, since the
+    /// path goes back to the client.
     fn member(&self, name: &str) -> String {
+        let name = if holds_card_number(name) { "?" } else { name };
         if self.at.is_empty() {
             name.to_owned()
         } else {
@@ -176,6 +180,17 @@ mod tests {
         let problem = refused.problem();
         assert_eq!(problem.code, "MALFORMED_REQUEST");
         assert_eq!(problem.errors[0].field, "a.b");
+    }
+
+    /// Found by the `json_body` fuzz target: the path of a repeated member went back to the
+    /// client with the member's name in it, card number and all.
+    #[test]
+    fn a_repeated_member_holding_a_card_number_is_not_named() {
+        let text = r#"{"a":[{"4111 1111 1111 1111":1,"4111 1111 1111 1111":2}]}"#;
+        assert_eq!(parse(text), Err(Some("a[0].?".to_owned())));
+        let body = super::parse(text.as_bytes()).unwrap_err().body();
+        let body = String::from_utf8(body).unwrap();
+        assert!(!body.contains("4111"), "{body}");
     }
 
     #[test]
