@@ -2293,7 +2293,7 @@ async fn an_id_not_utf8_is_refused_in_the_doors_shape(backend: Backend) {
 
 /// The decoder behind every JSON body lists a wrong-typed array element 50 times (it puts
 /// `null` in its place and tries again, which fails at the same path), never reaches the
-/// elements after it, and adds a `missing field` problem with an empty path when a required
+/// elements after it, and adds a `missing field` problem at the member too when a required
 /// member has the wrong type.
 async fn field_problems_are_listed_once_at_their_path(backend: Backend) {
     let w = World::spawn(backend).await;
