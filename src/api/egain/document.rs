@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 
 use super::schema::{Node, Shape, PREFIXES};
-use super::xml::{self, Element, XmlLimits};
+use super::xml::{self, clip, clip_to, Element, XmlLimits};
 
 /// Why a document could not be read: a message naming where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +39,7 @@ fn read_element(element: &Element, node: &Node, path: &str) -> Result<Value, Unr
                 return Err(Unreadable(format!(
                     "`{}` takes text, not the element `{}`",
                     display(path, node),
-                    child.name
+                    clip(&child.name)
                 )));
             }
             Ok(Value::String(element.text.clone()))
@@ -117,9 +117,10 @@ fn display(path: &str, node: &Node) -> String {
 }
 
 fn unknown(path: &str, child: &Element) -> Unreadable {
+    // The client's names, so clipped, and never a card number.
     let name = match &child.ns {
-        Some(ns) => format!("`{}` (namespace {ns})", child.name),
-        None => format!("`{}`", child.name),
+        Some(ns) => format!("`{}` (namespace {})", clip(&child.name), clip_to(ns, 100)),
+        None => format!("`{}`", clip(&child.name)),
     };
     let within = if path.is_empty() {
         String::new()
@@ -156,7 +157,10 @@ fn check_json(value: Value, node: &Node, path: &str) -> Result<Value, Unreadable
                 }
             };
             if let Some(other) = wrapper.keys().next() {
-                return Err(Unreadable(format!("unknown member `{other}` in `{shown}`")));
+                return Err(Unreadable(format!(
+                    "unknown member `{}` in `{shown}`",
+                    clip(other)
+                )));
             }
             let checked = items
                 .into_iter()
@@ -173,7 +177,8 @@ fn check_json(value: Value, node: &Node, path: &str) -> Result<Value, Unreadable
             for (name, value) in object {
                 let Some(member) = members.iter().find(|m| m.name == name) else {
                     return Err(Unreadable(format!(
-                        "unknown member `{name}`{}",
+                        "unknown member `{}`{}",
+                        clip(&name),
                         if path.is_empty() {
                             String::new()
                         } else {

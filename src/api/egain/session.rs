@@ -32,7 +32,7 @@ use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use super::error::EgainError;
 use super::format::Format;
-use super::xml::{self, XmlLimits};
+use super::xml::{self, clip, XmlLimits};
 use crate::api::AppState;
 use crate::app::sessions::Login;
 use crate::app::Caller;
@@ -270,15 +270,6 @@ async fn read_body(body: Body, limit: usize) -> Result<Bytes, EgainError> {
         )),
         Ok(Err(_)) => Err(EgainError::bad_request("the body could not be read")),
         Ok(Ok(collected)) => Ok(collected.to_bytes()),
-    }
-}
-
-/// Input quoted back in a message, cut short.
-fn clip(quoted: &str) -> String {
-    const MAX_CHARS: usize = 40;
-    match quoted.char_indices().nth(MAX_CHARS) {
-        Some((end, _)) => format!("{}…", &quoted[..end]),
-        None => quoted.to_owned(),
     }
 }
 
