@@ -115,10 +115,11 @@ fn nul_at(value: &Value, at: &str) -> Option<String> {
             .enumerate()
             .find_map(|(i, item)| nul_at(item, &format!("{at}[{i}]"))),
         Value::Object(members) => members.iter().find_map(|(name, member)| {
+            let shown = shown_member(name);
             let path = if at.is_empty() {
-                name.clone()
+                shown.to_owned()
             } else {
-                format!("{at}.{name}")
+                format!("{at}.{shown}")
             };
             if name.contains('\0') {
                 Some(path)
@@ -127,6 +128,18 @@ fn nul_at(value: &Value, at: &str) -> Option<String> {
             }
         }),
         _ => None,
+    }
+}
+
+/// A member's name as a path into the body shows it: the client's text, so `?` when it
+/// holds a card number, and `""` when empty (a path must name something).
+pub(super) fn shown_member(name: &str) -> &str {
+    if name.is_empty() {
+        "\"\""
+    } else if crate::domain::card_number::holds_card_number(name) {
+        "?"
+    } else {
+        name
     }
 }
 
@@ -254,13 +267,7 @@ fn render_path(segments: &[serde_path_to_error::Segment]) -> String {
                 if !out.is_empty() {
                     out.push('.');
                 }
-                // A member name is the client's text too, and is not repeated if it holds a
-                // card number.
-                if crate::domain::card_number::holds_card_number(key) {
-                    out.push('?');
-                } else {
-                    out.push_str(key);
-                }
+                out.push_str(shown_member(key));
             }
             Segment::Enum { variant } => {
                 if !out.is_empty() {
@@ -478,6 +485,17 @@ mod tests {
             clean("unknown field `4111111111111111`, expected one of `name`, `inner`"),
             "unknown field, expected one of `name`, `inner`"
         );
+    }
+
+    /// Found by the json_body fuzz target: the path to a NUL went back with the names on
+    /// its way, a card number among them, and a member with no name made a path naming
+    /// nothing.
+    #[test]
+    fn paths_show_no_card_number_and_always_name_something() {
+        let nul = parse_json(br#"{"a4111111111111111":{"b":"\u0000"}}"#, 32).unwrap_err();
+        assert_eq!(nul.field_errors()[0].field, "?.b");
+        let empty = decode::<Outer>(&json!({"": 1})).unwrap_err();
+        assert_eq!(empty.field_errors()[0].field, r#""""#);
     }
 
     #[test]

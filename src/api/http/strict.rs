@@ -7,8 +7,8 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
+use super::body::shown_member;
 use super::problem::{ApiError, FieldError};
-use crate::domain::card_number::holds_card_number;
 use crate::domain::FieldCode;
 
 /// Parses a body as JSON, refusing an object that names a member twice (at the member's
@@ -60,10 +60,10 @@ struct Strict<'a> {
 }
 
 impl Strict<'_> {
-    /// The path of member `name`; a name holding a card number is shown as `?`, since the
-    /// path goes back to the client.
+    /// The path of member `name`, which goes back to the client: a name holding a card
+    /// number is shown as `?`, an empty one as `""`.
     fn member(&self, name: &str) -> String {
-        let name = if holds_card_number(name) { "?" } else { name };
+        let name = shown_member(name);
         if self.at.is_empty() {
             name.to_owned()
         } else {
@@ -172,6 +172,9 @@ mod tests {
             (r#"{"items":[{"a":1},{"a":1,"a":2}]}"#, "items[1].a"),
             (r#"[{"k":1,"k":1}]"#, "[0].k"),
             (r#"{"\u0061":1,"a":2}"#, "a"),
+            // Found by the json_body fuzz target: a path that named nothing.
+            (r#"{"":1,"":2}"#, r#""""#),
+            (r#"{"a":{"":1,"":2}}"#, r#"a."""#),
         ];
         for (text, path) in cases {
             assert_eq!(parse(text), Err(Some(path.to_owned())), "{text}");
