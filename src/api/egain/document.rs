@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 
 use super::schema::{Node, Shape, PREFIXES};
-use super::xml::{self, clip, clip_to, Element, XmlLimits};
+use super::xml::{self, clip, clip_to, is_xml_char, Element, XmlLimits};
 
 /// Why a document could not be read: a message naming where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,6 +139,11 @@ pub fn from_json(value: Value, root: &Node) -> Result<Value, Unreadable> {
 fn check_json(value: Value, node: &Node, path: &str) -> Result<Value, Unreadable> {
     let shown = display(path, node);
     match (&node.shape, value) {
+        // What XML cannot carry is refused here too, so a document means the same in
+        // either format and reads back in XML as it was sent.
+        (Shape::Text | Shape::Attribute, Value::String(s)) if !s.chars().all(is_xml_char) => Err(
+            Unreadable(format!("`{shown}` holds a character XML does not allow")),
+        ),
         (Shape::Text | Shape::Attribute, Value::String(s)) => Ok(Value::String(s)),
         (Shape::Text | Shape::Attribute, Value::Null) => Ok(Value::String(String::new())),
         (Shape::Text | Shape::Attribute, _) => {
@@ -323,6 +328,12 @@ mod tests {
                 "unknown member `nickname`",
             ),
             (serde_json::json!({"pin": 1}), "`pin` must be a string"),
+            // Found by the egain_document fuzz target: a form feed, which the XML written
+            // for the document cannot carry.
+            (
+                serde_json::json!({"customAttributes": {"customAttribute": [{"attribName": "k\u{c}"}]}}),
+                "`customAttributes.customAttribute[0].attribName` holds a character XML does not allow",
+            ),
             (
                 serde_json::json!({"type": "individual"}),
                 "`type` must be an object",

@@ -144,7 +144,7 @@ impl Element {
 }
 
 /// XML 1.0's `Char`: what a document may carry, raw or as a character reference.
-fn is_xml_char(c: char) -> bool {
+pub(in crate::api::egain) fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
