@@ -224,11 +224,17 @@ pub fn parse_json(bytes: &[u8], max_depth: usize) -> Result<Value, ApiError> {
             )));
         }
         if let Some(at) = nul_at(&value, "") {
-            return Err(
-                ApiError::malformed("text must not hold NUL characters").with_errors(vec![
-                    FieldError::new(at, FieldCode::InvalidFormat, "holds a NUL character"),
-                ]),
-            );
+            let refusal = ApiError::malformed("text must not hold NUL characters");
+            // A body that is one string has no field to name.
+            return Err(if at.is_empty() {
+                refusal
+            } else {
+                refusal.with_errors(vec![FieldError::new(
+                    at,
+                    FieldCode::InvalidFormat,
+                    "holds a NUL character",
+                )])
+            });
         }
         Ok(value)
     }
@@ -327,14 +333,16 @@ fn clean(message: &str) -> String {
     let quoted =
         QUOTED.get_or_init(|| regex::Regex::new(r#""(?:[^"\\]|\\.)*""#).expect("a valid pattern"));
     let unknown = UNKNOWN.get_or_init(|| {
-        regex::Regex::new(r"^unknown (field|variant) `(?:[^`]*)`").expect("a valid pattern")
+        // Up to the last `` `, `` before serde's own words, as the name may hold backticks.
+        regex::Regex::new(r"^unknown (field|variant) `.*`, (expected|there are no)")
+            .expect("a valid pattern")
     });
     let ticked = TICKED.get_or_init(|| {
         regex::Regex::new(r"invalid (type|value): ([a-z ]+?) `[^`]*`").expect("a valid pattern")
     });
     let message = quoted.replace_all(message, "the value sent");
     let message = ticked.replace_all(&message, "invalid $1: $2");
-    unknown.replace(&message, "unknown $1").into_owned()
+    unknown.replace(&message, "unknown $1, $2").into_owned()
 }
 
 /// The member serde's `missing field `name`` message names: one of the request type's own
@@ -485,6 +493,15 @@ mod tests {
             clean("unknown field `4111111111111111`, expected one of `name`, `inner`"),
             "unknown field, expected one of `name`, `inner`"
         );
+        // Found by the native_create fuzz target: a name holding a backtick.
+        assert_eq!(
+            clean("unknown field `c`4111111111111111`, expected `name`"),
+            "unknown field, expected `name`"
+        );
+        assert_eq!(
+            clean("unknown field `a`, expected 1`, there are no fields"),
+            "unknown field, there are no fields"
+        );
     }
 
     /// Found by the json_body fuzz target: the path to a NUL went back with the names on
@@ -494,6 +511,9 @@ mod tests {
     fn paths_show_no_card_number_and_always_name_something() {
         let nul = parse_json(br#"{"a4111111111111111":{"b":"\u0000"}}"#, 32).unwrap_err();
         assert_eq!(nul.field_errors()[0].field, "?.b");
+        // Found by the native_create fuzz target: a body that is one string with a NUL.
+        let root = parse_json(br#""a\u0000""#, 32).unwrap_err();
+        assert!(root.field_errors().is_empty(), "{:?}", root.problem());
         let empty = decode::<Outer>(&json!({"": 1})).unwrap_err();
         assert_eq!(empty.field_errors()[0].field, r#""""#);
     }
