@@ -42,6 +42,60 @@ async fn a_repeated_member_is_not_named_by_its_card_number(backend: Backend) {
     assert!(list(&app.admin, "/v1/customers").await.is_empty());
 }
 
+/// `json_body` and `native_create` found more paths that named nothing or held a card
+/// number: a member with no name sent twice, the path to a NUL through names holding a
+/// card number, and the NUL of a body that is one string.
+async fn paths_to_problems_name_something_and_no_card_number(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let cases: [(&[u8], &[&str]); 3] = [
+        (br#"{"":1,"":2}"#, &[r#""""#]),
+        (br#"{"a4111111111111111":{"b":"x\u0000"}}"#, &["?.b"]),
+        // `native_create`: a body that is one string has no field to name.
+        (br#""DE\u0000TED""#, &[]),
+    ];
+    for (body, named) in cases {
+        for path in ["/v1/customers", "/v2/data/customers"] {
+            let reply = send_json(&app, Method::POST, path, body).await;
+            reply.problem(400, "MALFORMED_REQUEST");
+            assert_not_repeated(&reply.text, "4111");
+            let fields: Vec<String> = reply.field_errors().into_iter().map(|(f, _)| f).collect();
+            assert_eq!(fields, named, "{}", reply.text);
+        }
+    }
+    assert!(list(&app.admin, "/v1/customers").await.is_empty());
+}
+
+/// `native_create` found that a rule's message quoted the profile or segment sent, and the
+/// decoder's message a member's name holding a backtick, card numbers in them included.
+async fn messages_do_not_quote_a_card_number(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let cases: [(&str, &[u8], u16); 4] = [
+        (
+            "/v1/customers",
+            br#"{"customerProfile":"b218446744073709551616b"}"#,
+            422,
+        ),
+        (
+            "/v1/customers",
+            br#"{"customerSegment":"b2b18446744073709551616"}"#,
+            422,
+        ),
+        ("/v1/customers", br#"{"c`4111111111111111":1}"#, 400),
+        (
+            "/v1/subscribers",
+            br#"{"state":{"x`4111111111111111`y":1}}"#,
+            400,
+        ),
+    ];
+    for (path, body, status) in cases {
+        let reply = send_json(&app, Method::POST, path, body).await;
+        assert_eq!(reply.status.as_u16(), status, "{}", reply.text);
+        assert_not_repeated(&reply.text, "4111111111111111");
+        assert_not_repeated(&reply.text, "18446744073709551616");
+    }
+    assert!(list(&app.admin, "/v1/customers").await.is_empty());
+}
+
 /// `bank_batch` found that a batch without `customers` was refused at the empty path.
 async fn a_batch_without_customers_names_the_member(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -103,6 +157,8 @@ async fn an_unknown_name_holding_a_card_number_is_not_quoted(backend: Backend) {
 
 both_backends!(
     a_repeated_member_is_not_named_by_its_card_number,
+    paths_to_problems_name_something_and_no_card_number,
+    messages_do_not_quote_a_card_number,
     a_batch_without_customers_names_the_member,
     an_unknown_name_holding_a_card_number_is_not_quoted,
 );
