@@ -37,6 +37,7 @@ async fn a_repeated_member_is_not_named_by_its_card_number(backend: Backend) {
         let reply = send_json(&app, Method::POST, path, found).await;
         let body = reply.problem(400, "MALFORMED_REQUEST");
         assert_not_repeated(&reply.text, "18446744073709551616");
+        assert_not_repeated(&reply.text, "2155161611111111111111111");
         assert_eq!(body["errors"][0]["field"], "?.b", "{body}");
     }
     assert!(list(&app.admin, "/v1/customers").await.is_empty());
@@ -66,10 +67,11 @@ async fn paths_to_problems_name_something_and_no_card_number(backend: Backend) {
 }
 
 /// `native_create` found that a rule's message quoted the profile or segment sent, and the
-/// decoder's message a member's name holding a backtick, card numbers in them included.
+/// decoder's message a member's name holding a backtick or a newline, card numbers in them
+/// included.
 async fn messages_do_not_quote_a_card_number(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let cases: [(&str, &[u8], u16); 4] = [
+    let cases: [(&str, &[u8], u16); 5] = [
         (
             "/v1/customers",
             br#"{"customerProfile":"b218446744073709551616b"}"#,
@@ -82,6 +84,11 @@ async fn messages_do_not_quote_a_card_number(backend: Backend) {
         ),
         ("/v1/customers", br#"{"c`4111111111111111":1}"#, 400),
         (
+            "/v1/accounts",
+            br#"{"external111 1\n2155161611111111111111111Id":1}"#,
+            400,
+        ),
+        (
             "/v1/subscribers",
             br#"{"state":{"x`4111111111111111`y":1}}"#,
             400,
@@ -92,6 +99,7 @@ async fn messages_do_not_quote_a_card_number(backend: Backend) {
         assert_eq!(reply.status.as_u16(), status, "{}", reply.text);
         assert_not_repeated(&reply.text, "4111111111111111");
         assert_not_repeated(&reply.text, "18446744073709551616");
+        assert_not_repeated(&reply.text, "2155161611111111111111111");
     }
     assert!(list(&app.admin, "/v1/customers").await.is_empty());
 }

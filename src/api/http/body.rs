@@ -333,8 +333,9 @@ fn clean(message: &str) -> String {
     let quoted =
         QUOTED.get_or_init(|| regex::Regex::new(r#""(?:[^"\\]|\\.)*""#).expect("a valid pattern"));
     let unknown = UNKNOWN.get_or_init(|| {
-        // Up to the last `` `, `` before serde's own words, as the name may hold backticks.
-        regex::Regex::new(r"^unknown (field|variant) `.*`, (expected|there are no)")
+        // Up to the last `` `, `` before serde's own words, as the name may hold backticks
+        // (and newlines).
+        regex::Regex::new(r"(?s)^unknown (field|variant) `.*`, (expected|there are no)")
             .expect("a valid pattern")
     });
     let ticked = TICKED.get_or_init(|| {
@@ -493,9 +494,13 @@ mod tests {
             clean("unknown field `4111111111111111`, expected one of `name`, `inner`"),
             "unknown field, expected one of `name`, `inner`"
         );
-        // Found by the native_create fuzz target: a name holding a backtick.
+        // Found by the native_create fuzz target: a name holding a backtick, or a newline.
         assert_eq!(
             clean("unknown field `c`4111111111111111`, expected `name`"),
+            "unknown field, expected `name`"
+        );
+        assert_eq!(
+            clean("unknown field `c\n4111111111111111`, expected `name`"),
             "unknown field, expected `name`"
         );
         assert_eq!(
