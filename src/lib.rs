@@ -9,4 +9,6 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod domain;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod store;

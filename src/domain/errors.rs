@@ -26,6 +26,17 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// A rule's message quotes what was sent (`customer profile "x" is not configured`); one
+/// that would repeat a card number says so instead, as every answer is the client's to see.
+fn without_card_number(message: String) -> String {
+    if super::card_number::holds_card_number(&message) {
+        "the value sent is not accepted; it is not repeated, as it looks like a payment card number"
+            .to_owned()
+    } else {
+        message
+    }
+}
+
 /// Every problem found in one request: rules collect them all rather than stop at the first.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FieldErrors(Vec<FieldError>);
@@ -50,7 +61,7 @@ impl FieldErrors {
         self.0.push(FieldError {
             path: path.into(),
             code,
-            message: message.into(),
+            message: without_card_number(message.into()),
         });
     }
 
@@ -104,5 +115,32 @@ impl FieldErrors {
 impl From<FieldError> for FieldErrors {
     fn from(e: FieldError) -> Self {
         Self(vec![e])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::path::Field;
+
+    /// Found by the native_create fuzz target: `customer profile "b218446744073709551616b"
+    /// is not configured` repeated the card number its digits hold.
+    #[test]
+    fn a_message_never_repeats_a_card_number() {
+        let mut errors = FieldErrors::new();
+        let sent = "b218446744073709551616b";
+        errors.push(
+            Field::Profile,
+            FieldCode::NotConfigured,
+            format!("customer profile {sent:?} is not configured"),
+        );
+        errors.push(Field::Segment, FieldCode::NotConfigured, "segment \"b2b\"");
+        let messages: Vec<&str> = errors
+            .as_slice()
+            .iter()
+            .map(|e| e.message.as_str())
+            .collect();
+        assert!(!messages[0].contains(sent), "{}", messages[0]);
+        assert_eq!(messages[1], "segment \"b2b\"");
     }
 }

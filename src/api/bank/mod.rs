@@ -61,7 +61,7 @@ fn respond(request_id: String) -> Respond {
 }
 
 /// The batch, decoded and within the door's bounds: 1 to 50 customers.
-fn batch(body: &JsonBody) -> ApiResult<CustomersRequest> {
+pub(crate) fn batch(body: &JsonBody) -> ApiResult<CustomersRequest> {
     let request: CustomersRequest = decode(&body.value)?;
     match request.customers.len() {
         0 => Err(ApiError::fields(vec![FieldError::new(

@@ -125,7 +125,7 @@ async fn write_document(
     let bytes = read_bytes(request, app.limits.body_bytes)
         .await
         .map_err(|e| EgainError::new(e.status(), 101, e.detail()))?;
-    let read = read_document(&bytes, body_format, &CUSTOMER_DOC, &app);
+    let read = read_document(&bytes, body_format, &CUSTOMER_DOC, app.limits.nesting_depth);
     let claim = claim(
         &headers,
         method,
@@ -161,23 +161,23 @@ fn edited(format: Format, emails: Vec<String>) -> Respond {
 }
 
 /// The body as the one document form, or why it cannot be read (400).
-fn read_document(
+pub(crate) fn read_document(
     bytes: &[u8],
     format: Format,
     root: &Node,
-    app: &AppState,
+    nesting_depth: usize,
 ) -> Result<Value, EgainError> {
     let unreadable = |e: Unreadable| EgainError::bad_request(e.0);
     match format {
         Format::Xml => {
             let limits = XmlLimits {
-                max_depth: app.limits.nesting_depth,
+                max_depth: nesting_depth,
                 ..XmlLimits::default()
             };
             document::from_xml(bytes, root, &limits).map_err(unreadable)
         }
         Format::Json => {
-            let value = parse_json(bytes, app.limits.nesting_depth)
+            let value = parse_json(bytes, nesting_depth)
                 .map_err(|e| EgainError::bad_request(e.detail()))?;
             document::from_json(value, root).map_err(unreadable)
         }

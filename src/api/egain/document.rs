@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 
 use super::schema::{Node, Shape, PREFIXES};
-use super::xml::{self, Element, XmlLimits};
+use super::xml::{self, clip, clip_to, is_xml_char, Element, XmlLimits};
 
 /// Why a document could not be read: a message naming where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +39,7 @@ fn read_element(element: &Element, node: &Node, path: &str) -> Result<Value, Unr
                 return Err(Unreadable(format!(
                     "`{}` takes text, not the element `{}`",
                     display(path, node),
-                    child.name
+                    clip(&child.name)
                 )));
             }
             Ok(Value::String(element.text.clone()))
@@ -117,9 +117,10 @@ fn display(path: &str, node: &Node) -> String {
 }
 
 fn unknown(path: &str, child: &Element) -> Unreadable {
+    // The client's names, so clipped, and never a card number.
     let name = match &child.ns {
-        Some(ns) => format!("`{}` (namespace {ns})", child.name),
-        None => format!("`{}`", child.name),
+        Some(ns) => format!("`{}` (namespace {})", clip(&child.name), clip_to(ns, 100)),
+        None => format!("`{}`", clip(&child.name)),
     };
     let within = if path.is_empty() {
         String::new()
@@ -138,6 +139,11 @@ pub fn from_json(value: Value, root: &Node) -> Result<Value, Unreadable> {
 fn check_json(value: Value, node: &Node, path: &str) -> Result<Value, Unreadable> {
     let shown = display(path, node);
     match (&node.shape, value) {
+        // What XML cannot carry is refused here too, so a document means the same in
+        // either format and reads back in XML as it was sent.
+        (Shape::Text | Shape::Attribute, Value::String(s)) if !s.chars().all(is_xml_char) => Err(
+            Unreadable(format!("`{shown}` holds a character XML does not allow")),
+        ),
         (Shape::Text | Shape::Attribute, Value::String(s)) => Ok(Value::String(s)),
         (Shape::Text | Shape::Attribute, Value::Null) => Ok(Value::String(String::new())),
         (Shape::Text | Shape::Attribute, _) => {
@@ -156,7 +162,10 @@ fn check_json(value: Value, node: &Node, path: &str) -> Result<Value, Unreadable
                 }
             };
             if let Some(other) = wrapper.keys().next() {
-                return Err(Unreadable(format!("unknown member `{other}` in `{shown}`")));
+                return Err(Unreadable(format!(
+                    "unknown member `{}` in `{shown}`",
+                    clip(other)
+                )));
             }
             let checked = items
                 .into_iter()
@@ -173,7 +182,8 @@ fn check_json(value: Value, node: &Node, path: &str) -> Result<Value, Unreadable
             for (name, value) in object {
                 let Some(member) = members.iter().find(|m| m.name == name) else {
                     return Err(Unreadable(format!(
-                        "unknown member `{name}`{}",
+                        "unknown member `{}`{}",
+                        clip(&name),
                         if path.is_empty() {
                             String::new()
                         } else {
@@ -318,6 +328,12 @@ mod tests {
                 "unknown member `nickname`",
             ),
             (serde_json::json!({"pin": 1}), "`pin` must be a string"),
+            // Found by the egain_document fuzz target: a form feed, which the XML written
+            // for the document cannot carry.
+            (
+                serde_json::json!({"customAttributes": {"customAttribute": [{"attribName": "k\u{c}"}]}}),
+                "`customAttributes.customAttribute[0].attribName` holds a character XML does not allow",
+            ),
             (
                 serde_json::json!({"type": "individual"}),
                 "`type` must be an object",

@@ -115,10 +115,11 @@ fn nul_at(value: &Value, at: &str) -> Option<String> {
             .enumerate()
             .find_map(|(i, item)| nul_at(item, &format!("{at}[{i}]"))),
         Value::Object(members) => members.iter().find_map(|(name, member)| {
+            let shown = shown_member(name);
             let path = if at.is_empty() {
-                name.clone()
+                shown.to_owned()
             } else {
-                format!("{at}.{name}")
+                format!("{at}.{shown}")
             };
             if name.contains('\0') {
                 Some(path)
@@ -127,6 +128,18 @@ fn nul_at(value: &Value, at: &str) -> Option<String> {
             }
         }),
         _ => None,
+    }
+}
+
+/// A member's name as a path into the body shows it: the client's text, so `?` when it
+/// holds a card number, and `""` when empty (a path must name something).
+pub(super) fn shown_member(name: &str) -> &str {
+    if name.is_empty() {
+        "\"\""
+    } else if crate::domain::card_number::holds_card_number(name) {
+        "?"
+    } else {
+        name
     }
 }
 
@@ -211,11 +224,17 @@ pub fn parse_json(bytes: &[u8], max_depth: usize) -> Result<Value, ApiError> {
             )));
         }
         if let Some(at) = nul_at(&value, "") {
-            return Err(
-                ApiError::malformed("text must not hold NUL characters").with_errors(vec![
-                    FieldError::new(at, FieldCode::InvalidFormat, "holds a NUL character"),
-                ]),
-            );
+            let refusal = ApiError::malformed("text must not hold NUL characters");
+            // A body that is one string has no field to name.
+            return Err(if at.is_empty() {
+                refusal
+            } else {
+                refusal.with_errors(vec![FieldError::new(
+                    at,
+                    FieldCode::InvalidFormat,
+                    "holds a NUL character",
+                )])
+            });
         }
         Ok(value)
     }
@@ -244,6 +263,18 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for IdPath {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Found by the json_body fuzz target: the path to a NUL went back with the names on
+    /// its way, a card number among them, and a member with no name made a path naming
+    /// nothing.
+    #[test]
+    fn paths_show_no_card_number_and_always_name_something() {
+        let nul = parse_json(br#"{"a4111111111111111":{"b":"\u0000"}}"#, 32).unwrap_err();
+        assert_eq!(nul.field_errors()[0].field, "?.b");
+        // Found by the native_create fuzz target: a body that is one string with a NUL.
+        let root = parse_json(br#""a\u0000""#, 32).unwrap_err();
+        assert!(root.field_errors().is_empty(), "{:?}", root.problem());
+    }
 
     #[test]
     fn depth_counts_containers() {

@@ -46,13 +46,7 @@ fn render(steps: &[Step]) -> String {
                 if !out.is_empty() {
                     out.push('.');
                 }
-                // A member name is the client's text too, and is not repeated if it holds a
-                // card number.
-                if crate::domain::card_number::holds_card_number(name) {
-                    out.push('?');
-                } else {
-                    out.push_str(name);
-                }
+                out.push_str(super::body::shown_member(name));
             }
             Step::Unknown => out.push_str(".?"),
         }
@@ -173,14 +167,17 @@ fn clean(message: &str) -> String {
     let quoted =
         QUOTED.get_or_init(|| regex::Regex::new(r#""(?:[^"\\]|\\.)*""#).expect("a valid pattern"));
     let unknown = UNKNOWN.get_or_init(|| {
-        regex::Regex::new(r"^unknown (field|variant) `(?:[^`]*)`").expect("a valid pattern")
+        // Up to the last `` `, `` before serde's own words, as the name may hold backticks
+        // (and newlines).
+        regex::Regex::new(r"(?s)^unknown (field|variant) `.*`, (expected|there are no)")
+            .expect("a valid pattern")
     });
     let ticked = TICKED.get_or_init(|| {
         regex::Regex::new(r"invalid (type|value): ([a-z ]+?) `[^`]*`").expect("a valid pattern")
     });
     let message = quoted.replace_all(message, "the value sent");
     let message = ticked.replace_all(&message, "invalid $1: $2");
-    unknown.replace(&message, "unknown $1").into_owned()
+    unknown.replace(&message, "unknown $1, $2").into_owned()
 }
 
 /// Decodes a JSON value into a request type, reporting every type error, unknown member and
@@ -312,6 +309,27 @@ mod tests {
             clean("unknown field `4111111111111111`, expected one of `name`, `inner`"),
             "unknown field, expected one of `name`, `inner`"
         );
+        // Found by the native_create fuzz target: a name holding a backtick, or a newline.
+        assert_eq!(
+            clean("unknown field `c`4111111111111111`, expected `name`"),
+            "unknown field, expected `name`"
+        );
+        assert_eq!(
+            clean("unknown field `c\n4111111111111111`, expected `name`"),
+            "unknown field, expected `name`"
+        );
+        assert_eq!(
+            clean("unknown field `a`, expected 1`, there are no fields"),
+            "unknown field, there are no fields"
+        );
+    }
+
+    /// Found by the json_body fuzz target: a member with no name made a path naming
+    /// nothing.
+    #[test]
+    fn a_path_always_names_something() {
+        let empty = decode::<Outer>(&json!({"": 1})).unwrap_err();
+        assert_eq!(empty.field_errors()[0].field, r#""""#);
     }
 
     #[derive(Debug, Deserialize)]

@@ -5,21 +5,12 @@ use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use crate::api::egain::error::EgainError;
 use crate::api::egain::schema::PLATFORM as PLATFORM_NS;
-use crate::api::egain::xml::{self, XmlLimits};
+use crate::api::egain::xml::{self, clip, XmlLimits};
 
 /// A login's name and password, as sent.
 pub(super) struct Credentials {
     pub(super) user_name: String,
     pub(super) password: String,
-}
-
-/// Input quoted back in a message, cut short.
-fn clip(quoted: &str) -> String {
-    const MAX_CHARS: usize = 40;
-    match quoted.char_indices().nth(MAX_CHARS) {
-        Some((end, _)) => format!("{}…", &quoted[..end]),
-        None => quoted.to_owned(),
-    }
 }
 
 fn missing(user_name: Option<String>, password: Option<String>) -> Result<Credentials, String> {

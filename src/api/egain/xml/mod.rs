@@ -144,14 +144,22 @@ impl Element {
 }
 
 /// XML 1.0's `Char`: what a document may carry, raw or as a character reference.
-fn is_xml_char(c: char) -> bool {
+pub(in crate::api::egain) fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
-/// Input quoted back in a message, cut so a hostile body cannot make the answer long.
-fn clip(quoted: &str) -> String {
-    const MAX_CHARS: usize = 40;
-    match quoted.char_indices().nth(MAX_CHARS) {
+/// Input quoted back in a message, cut so a hostile body cannot make the answer long, and
+/// never a card number (a name can hold one): that is shown as `?`.
+pub(in crate::api::egain) fn clip(quoted: &str) -> String {
+    clip_to(quoted, 40)
+}
+
+/// [`clip`] to `max_chars`, for what is longer when well formed (a namespace URI).
+pub(in crate::api::egain) fn clip_to(quoted: &str, max_chars: usize) -> String {
+    if crate::domain::card_number::holds_card_number(quoted) {
+        return "?".to_owned();
+    }
+    match quoted.char_indices().nth(max_chars) {
         Some((end, _)) => format!("{}…", &quoted[..end]),
         None => quoted.to_owned(),
     }
@@ -199,6 +207,7 @@ mod tests {
         assert_eq!(clip("short"), "short");
         let long = "é".repeat(100);
         assert_eq!(clip(&long).chars().count(), 41);
+        assert_eq!(clip("a4111111111111111"), "?");
     }
 
     #[test]
