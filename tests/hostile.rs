@@ -1243,6 +1243,22 @@ fn native_cases(w: &World) -> Vec<Case> {
             .raw()
             .problem(404, "NOT_FOUND"),
         read("an id of 5000", format!("{NATIVE}/{}", "x".repeat(5000))).problem(404, "NOT_FOUND"),
+        // An id is the client's text: a 404 does not quote it back.
+        read("a card number as the id", format!("{NATIVE}/{PAN}"))
+            .problem(404, "NOT_FOUND")
+            .hides(PAN),
+        read(
+            "a card number as the id of a history",
+            format!("{NATIVE}/{PAN}/states"),
+        )
+        .problem(404, "NOT_FOUND")
+        .hides(PAN),
+        read(
+            "a card number as a webhook's id",
+            format!("/v1/webhooks/{PAN}"),
+        )
+        .problem(404, "NOT_FOUND")
+        .hides(PAN),
         read("an id of 9000", format!("{NATIVE}/{}", "x".repeat(9000)))
             .problem(414, "URI_TOO_LONG"),
         // Content types.
@@ -1581,6 +1597,9 @@ fn bank_cases(w: &World) -> Vec<Case> {
             .problem(404, "NOT_FOUND"),
         read("encoded dot dot up", format!("{BANK}/..%2F..%2Fhealthz")).problem(404, "NOT_FOUND"),
         read("an id of 5000", format!("{BANK}/{}", "x".repeat(5000))).problem(404, "NOT_FOUND"),
+        read("a card number as the id", format!("{BANK}/{PAN}"))
+            .problem(404, "NOT_FOUND")
+            .hides(PAN),
         // Content types and Accept.
         batch("as text/plain", seed.clone())
             .header("content-type", "text/plain")

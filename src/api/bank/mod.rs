@@ -216,9 +216,7 @@ pub async fn get_customer(
         .objects(&caller, Kind::Customer, by_external_id)
         .await?;
     let Some(Record::Customer(customer)) = customers.first() else {
-        return Err(ApiError::not_found(format!(
-            "no customer {source_customer_id:?}"
-        )));
+        return Err(ApiError::not_found("no customer has this sourceCustomerId"));
     };
     let owned = ListFilter {
         customer: Some(customer.common.id.clone()),

@@ -25,7 +25,7 @@ async fn history(
     app.registry
         .history(caller, kind, id, which)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("no {kind} {id:?}")))
+        .ok_or_else(|| ApiError::not_found(format!("no {kind} has this id")))
 }
 
 /// One state an object was moved to.

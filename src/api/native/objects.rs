@@ -69,7 +69,7 @@ pub async fn get(
         .registry
         .object(&caller, kind, &id)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("no {kind} {id:?}")))?;
+        .ok_or_else(|| ApiError::not_found(format!("no {kind} has this id")))?;
     Ok(Json(Entity::from(&record)))
 }
 

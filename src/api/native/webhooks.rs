@@ -275,8 +275,9 @@ fn field_errors(problems: Vec<WebhookProblem>) -> Vec<FieldError> {
         .collect()
 }
 
-fn no_webhook(id: &str) -> ApiError {
-    ApiError::not_found(format!("no webhook {id:?}"))
+/// The id is not quoted back: an answer never repeats what was sent.
+fn no_webhook() -> ApiError {
+    ApiError::not_found("no webhook has this id")
 }
 
 /// Register an endpoint. It gets the tenant's events from the next one on; the answer
@@ -351,7 +352,7 @@ pub async fn get(
         .registry
         .webhook(&caller, &id)
         .await?
-        .ok_or_else(|| no_webhook(&id))?;
+        .ok_or_else(|| no_webhook())?;
     Ok(Json(WebhookView::of(&hook, false)))
 }
 
@@ -405,7 +406,7 @@ pub async fn patch(
         .change_webhook(&caller, &id, spec)
         .await?
         .map_err(refused)?
-        .ok_or_else(|| no_webhook(&id))?;
+        .ok_or_else(|| no_webhook())?;
     Ok(Json(WebhookView::of(&hook, false)))
 }
 
@@ -424,7 +425,7 @@ pub async fn delete(
     if app.registry.delete_webhook(&caller, &id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(no_webhook(&id))
+        Err(no_webhook())
     }
 }
 
@@ -463,7 +464,7 @@ pub async fn deliveries(
         .registry
         .webhook_deliveries(&caller, &id, before, limit + 1)
         .await?
-        .ok_or_else(|| no_webhook(&id))?;
+        .ok_or_else(|| no_webhook())?;
     let more = found.len() > limit;
     found.truncate(limit);
     let next = more.then(|| found.last().map(|d| d.id)).flatten();
@@ -514,6 +515,6 @@ pub async fn replay(
         .registry
         .replay_webhook(&caller, &id, from)
         .await?
-        .ok_or_else(|| no_webhook(&id))?;
+        .ok_or_else(|| no_webhook())?;
     Ok((StatusCode::ACCEPTED, Json(WebhookView::of(&hook, false))).into_response())
 }
