@@ -119,11 +119,27 @@ impl PgStore {
                 Err(e) => return Err(migration(e)),
             }
         }
-        let tx = client.transaction().await.map_err(migration)?;
-        // Serialises processes that start at once on a fresh database.
-        tx.batch_execute("LOCK TABLE schema_migrations IN EXCLUSIVE MODE")
+        // A process starting on a database already up to date (a server, or a CLI command
+        // beside one) takes no lock, so it never waits on another's migration.
+        let newest: i64 = client
+            .query_one(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                &[],
+            )
             .await
-            .map_err(migration)?;
+            .map_err(migration)?
+            .get(0);
+        if newest as usize >= MIGRATIONS.len() {
+            return Ok(());
+        }
+        let tx = client.transaction().await.map_err(migration)?;
+        // Serialises processes that start at once on a fresh database. Another's migration
+        // may hold the lock longer than a write's `lock_timeout` on a loaded machine.
+        tx.batch_execute(
+            "SET LOCAL lock_timeout = '60s'; LOCK TABLE schema_migrations IN EXCLUSIVE MODE",
+        )
+        .await
+        .map_err(migration)?;
         let applied: i64 = tx
             .query_one(
                 "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
