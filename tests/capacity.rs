@@ -27,7 +27,16 @@ async fn requests_past_the_cap_are_refused_at_once(backend: Backend) {
             tokio::spawn(async move { client.get("/v1/events?wait=3").await.status })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    // Both held once a request as light as /healthz is turned away; a fixed sleep was not
+    // enough for the polls to arrive on a loaded machine.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app.admin.get("/healthz").await.status != 503 {
+        assert!(
+            Instant::now() < deadline,
+            "the polls never held both places"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let started = Instant::now();
     let refused = app
         .admin
