@@ -243,7 +243,8 @@ http_row() { # server line
 {
   echo "## $(date -u +%Y-%m-%d), bench/run.sh: every figure against its target"
   echo
-  echo "\`BENCH_IMPORT_N=$N bench/run.sh $C $D\`, started $STARTED — $MACHINE; load average"
+  NICE=$(nice); [ "$NICE" = 0 ] && NICE="" || NICE="nice -n $NICE "
+  echo "\`BENCH_IMPORT_N=$N ${NICE}bench/run.sh $C $D\`, started $STARTED — $MACHINE; load average"
   echo "$LOAD_BEFORE before the run, $LOAD_AFTER after it. wrk (2 threads, $C connections, $D s),"
   echo "the server and PostgreSQL share the machine's cores; rate limit off."
   echo
@@ -276,8 +277,8 @@ http_row() { # server line
   echo "| PostgreSQL, COPY FROM STDIN of $N rows | $COPY_RATE | | |"
   echo "| \`clientele import\` of $N customers, SQLite | $IM_SQ | $IM_SQ_RSS MB | $((IM_SQ_BYTES / N)) |"
   echo "| \`clientele import\` of $N customers, PostgreSQL | $IM_PG | $IM_PG_RSS MB | $((IM_PG_BYTES / N)) |"
-  echo "| HTTP creates, SQLite server | $SQ_RPS | $SQ_RSS MB | $((SQ_BYTES / SQ_CUSTOMERS)) |"
-  echo "| HTTP creates, PostgreSQL server | $PG_RPS | $PG_RSS MB | $((PG_BYTES / PG_CUSTOMERS)) |"
+  echo "| HTTP creates, SQLite server | $(calc "$SQ_RPS" 0) | $SQ_RSS MB | $((SQ_BYTES / SQ_CUSTOMERS)) |"
+  echo "| HTTP creates, PostgreSQL server | $(calc "$PG_RPS" 0) | $PG_RSS MB | $((PG_BYTES / PG_CUSTOMERS)) |"
 } >"$WORK/block.md"
 echo
 cat "$WORK/block.md"
