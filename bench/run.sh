@@ -65,7 +65,7 @@ command -v wrk >/dev/null || { echo "installing wrk"; apt_install wrk; }
 command -v pgbench >/dev/null && command -v psql >/dev/null || { echo "installing postgresql-client"; apt_install postgresql-client; }
 if [ ! -x "$VENV/bin/uvicorn" ]; then
   echo "making the FastAPI reference's virtualenv in $VENV"
-  python3 -m venv "$VENV"
+  python3 -m venv "$VENV" 2>/dev/null || { apt_install python3-venv && python3 -m venv "$VENV"; }
   "$VENV/bin/pip" install -q -r "$SHARED/bench/requirements.txt"
 fi
 psql "$PG_URL" -qAtc "SELECT 1" >/dev/null || { echo "no PostgreSQL at $PG_URL" >&2; exit 1; }
