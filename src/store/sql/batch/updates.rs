@@ -1,10 +1,9 @@
 //! A bank `PUT` in multi-row statements, where a statement is a round trip (PostgreSQL):
 //! the customers locked and read together, then the primary owners and accounts; what the
-//! per-row path decides item by item ([`customer_updates`](crate::store::sql) and
-//! `joint::join`) decided for all at once, with the same answers; then each kind's changes
-//! written by one statement, and the accounts that changed read back together. An item
-//! that writes nothing costs no statement of its own, so a feed sent again as stored costs
-//! the reads alone.
+//! per-row path decides item by item (`sql::customer_updates`, `joint::join`) decided for
+//! all at once, with the same answers; then each kind's changes written by one statement,
+//! and the accounts that changed read back together. A feed sent again as stored costs the
+//! reads and one statement that finds nothing to write.
 //!
 //! A batch that moves a customer under one whose ancestors it also moves is written by the
 //! per-row path, which checks each link for a circle as it makes it.
