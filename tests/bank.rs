@@ -585,6 +585,7 @@ both_backends!(
     a_parent_cycle_through_stored_customers_is_refused,
     a_batch_costs_a_bounded_number_of_statements,
     a_put_costs_a_bounded_number_of_statements,
+    a_put_moves_customers_under_ones_it_moves,
 );
 
 async fn put(app: &TestApp, key: Option<&str>, body: &Value) -> common::Reply {
@@ -890,6 +891,51 @@ async fn a_parent_cycle_through_stored_customers_is_refused(backend: Backend) {
         one(&app, "customers", "a").await["id"]
     );
     assert_eq!(count(&app, "customers").await, 4);
+}
+
+/// A `PUT` may move a customer under one it moves too (on PostgreSQL, the per-row way, which
+/// checks each link), and the circle a later `PUT` would close through them is refused.
+async fn a_put_moves_customers_under_ones_it_moves(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let stored = batch(vec![customer("x"), customer("y"), customer("z")]);
+    assert_eq!(app.admin.post(PATH, &stored).await.status, 200);
+    let child_of = |id: &str, parent: &str| {
+        let mut c = customer(id);
+        c["sourceParentCustomerId"] = json!(parent);
+        c
+    };
+    let reply = put(
+        &app,
+        None,
+        &batch(vec![child_of("x", "y"), child_of("y", "z")]),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let (x, y, z) = (
+        one(&app, "customers", "x").await,
+        one(&app, "customers", "y").await,
+        one(&app, "customers", "z").await,
+    );
+    assert_eq!(x["parent"]["refId"], y["id"]);
+    assert_eq!(y["parent"]["refId"], z["id"]);
+    assert_eq!(
+        event_types(&app).await[6..],
+        ["customer.updated", "customer.updated"]
+    );
+    // y sent as stored, z under x: x -> y -> z -> x.
+    let reply = put(
+        &app,
+        None,
+        &batch(vec![child_of("y", "z"), child_of("z", "x")]),
+    )
+    .await;
+    reply.problem(422, "VALIDATION_FAILED");
+    assert_eq!(
+        reply.field_errors(),
+        errs(&[("customers[1].sourceParentCustomerId", "NOT_ALLOWED")])
+    );
+    assert_eq!(one(&app, "customers", "y").await, y, "nothing written");
+    assert!(one(&app, "customers", "z").await["parent"].is_null());
 }
 
 /// What the server counted of its creates on `/metrics`: (statements, writes).
