@@ -1,5 +1,9 @@
 -- wrk script: POST a bank-data batch of 50 customers, each with one account and one card,
 -- every sourceCustomerId and sourceAccountId unique. Env: AUTH=TOKEN, BATCH=50.
+-- With MODE=put, PUT instead the batches bench/bank.sh stored first (BATCHES of them, the
+-- customers of batch b named s-b-i): each PUT changes every customer's postal code and
+-- every account's status, so each writes all of its rows. Each thread takes its own
+-- batches (THREADS=2, as bench/bank.sh runs wrk), and its connections each another.
 -- Prints batches/s and customers/s, p50/p99 latency and the non-2xx count.
 
 local threads = {}
@@ -12,6 +16,9 @@ local function run_nonce()
 end
 local NONCE = run_nonce()
 local BATCH = tonumber(os.getenv("BATCH") or "50")
+local MODE = os.getenv("MODE") or "post"
+local BATCHES = tonumber(os.getenv("BATCHES") or "64")
+local THREADS = tonumber(os.getenv("THREADS") or "2")
 
 function setup(thread)
   thread:set("tid", tcount)
@@ -33,14 +40,14 @@ function init(args)
   nonce = nonce or NONCE
 end
 
-local function customer(id)
+local function customer(id, postal, status)
   local account = "a" .. id
-  return '{"sourceCustomerId":"' .. id .. '","organizationId":"50004","postalCode":"78753",' ..
+  return '{"sourceCustomerId":"' .. id .. '","organizationId":"50004","postalCode":"' .. postal .. '",' ..
     '"country":"US","customerCreationDate":"2017-01-01T08:00:00Z",' ..
     '"enrollmentStartDate":"2023-01-01T08:00:00Z","enrollmentEndDate":null,' ..
     '"enrollmentOptInStatus":"ACTIVE","alertOptInStatus":["ALL"],"targetingIndicator":"TARGET",' ..
     '"accounts":[{"sourceAccountId":"' .. account .. '","sourceCustomerIds":["' .. id .. '"],' ..
-    '"primarySourceCustomerId":"' .. id .. '","status":"OPEN","type":"DDA",' ..
+    '"primarySourceCustomerId":"' .. id .. '","status":"' .. status .. '","type":"DDA",' ..
     '"accountOpenDate":"2018-05-12T20:30:00Z","accountCloseDate":null,' ..
     '"cards":[{"sourceAccountId":"' .. account .. '","sourceCustomerId":"' .. id .. '",' ..
     '"last4":"2345","iin":"123456","cardType":"CREDIT","status":"OPEN",' ..
@@ -50,8 +57,21 @@ end
 function request()
   counter = counter + 1
   local items = {}
+  if MODE == "put" then
+    -- Batch b's values alternate from one round over the thread's batches to the next, so
+    -- each PUT differs from what the last one stored.
+    local per = math.floor(BATCHES / THREADS)
+    local b = ((counter - 1) % per) * THREADS + tid
+    local round = math.floor((counter - 1) / per)
+    local postal = round % 2 == 0 and "10000" or "10001"
+    local status = round % 2 == 0 and "DISPUTE" or "OPEN"
+    for i = 1, BATCH do
+      items[i] = customer(string.format("s-%d-%d", b, i), postal, status)
+    end
+    return wrk.format("PUT", nil, headers, '{"customers":[' .. table.concat(items, ",") .. ']}')
+  end
   for i = 1, BATCH do
-    items[i] = customer(string.format("b-%s-%d-%d-%d", nonce, tid, counter, i))
+    items[i] = customer(string.format("b-%s-%d-%d-%d", nonce, tid, counter, i), "78753", "OPEN")
   end
   return wrk.format("POST", nil, headers, '{"customers":[' .. table.concat(items, ",") .. ']}')
 end

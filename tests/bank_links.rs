@@ -232,6 +232,8 @@ async fn renaming_a_customer_onto_an_awaited_id_links_what_awaited_it(backend: B
         )
         .await;
     reply.problem(422, "VALIDATION_FAILED");
+    // The member that closes the circle is the new id, not a parent the patch never sent.
+    assert_eq!(reply.field_errors(), errs(&[("externalId", "NOT_ALLOWED")]));
     assert_eq!(
         one(&app, "customers", "top").await["parent"],
         json!({"refId": null, "externalId": "missing"})
@@ -291,6 +293,86 @@ async fn a_put_that_changes_nothing_writes_nothing(backend: Backend) {
     let events = events_after(&app, before + 1).await;
     assert_eq!(types(&events), ["account.updated"], "once, not twice");
     assert_eq!(events[0].1, id(&accounts[1]));
+}
+
+/// Each object a `PUT` changed is told of as it reads back afterwards: a customer moved
+/// under a stored parent with a new profile, one now awaiting a parent, an account with new
+/// bank fields, a card's status and a co-owner dropped, an account added.
+async fn a_put_tells_of_each_change_as_it_reads_back(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (c1, c2) = family();
+    ok(post(&app.admin, &batch(vec![c1.clone(), c2.clone()])).await).await;
+    let mum = customer("mum", None, vec![account("acc-mum", &["mum"])]);
+    ok(post(&app.admin, &batch(vec![mum])).await).await;
+    let before = whole_feed(&app.admin).await.len();
+    let mut moved = c1.clone();
+    moved["sourceParentCustomerId"] = json!("mum");
+    moved["postalCode"] = json!("10001");
+    moved["accounts"][0]["sourceCustomerIds"] = json!(["c1"]);
+    moved["accounts"][1]["status"] = json!("DISPUTE");
+    moved["accounts"][1]["cards"][0]["status"] = json!("CLOSED");
+    moved["accounts"][1]["cards"][0]["closeDate"] = json!("2024-02-01T00:00:00Z");
+    let added = account("acc-new", &["c1"]);
+    moved["accounts"].as_array_mut().unwrap().push(added);
+    let mut waiting = c2.clone();
+    waiting["sourceParentCustomerId"] = json!("not-yet");
+    waiting["accounts"][0]["status"] = json!("DISPUTE");
+    ok(put(&app.admin, &batch(vec![moved, waiting])).await).await;
+    let events = events_after(&app, before).await;
+    assert_eq!(
+        types(&events),
+        [
+            "customer.updated",
+            "customer.updated",
+            "account.updated",
+            "account.updated",
+            "account.created"
+        ]
+    );
+    let now = [
+        one(&app, "customers", "c1").await,
+        one(&app, "customers", "c2").await,
+        one(&app, "accounts", "acc-1").await,
+        one(&app, "accounts", "acc-j").await,
+        one(&app, "accounts", "acc-new").await,
+    ];
+    for (event, read) in events.iter().zip(&now) {
+        assert_eq!(&event.2, read, "{} {}", event.0, event.1);
+    }
+    let mum = one(&app, "customers", "mum").await;
+    assert_eq!(now[0]["parent"]["refId"], mum["id"]);
+    assert_eq!(now[0]["bankProfile"]["postalCode"], "10001");
+    assert_eq!(
+        now[1]["parent"],
+        json!({"refId": null, "externalId": "not-yet"})
+    );
+    assert_eq!(
+        now[2]["customers"].as_array().unwrap().len(),
+        1,
+        "{}",
+        now[2]
+    );
+    assert_eq!(now[3]["bankAccount"]["status"], "DISPUTE");
+    // Sent again, it is all as stored: nothing is written.
+    let feed = whole_feed(&app.admin).await.len();
+    let mut again = c1;
+    again["sourceParentCustomerId"] = json!("mum");
+    again["postalCode"] = json!("10001");
+    again["accounts"][0]["sourceCustomerIds"] = json!(["c1"]);
+    again["accounts"][1]["status"] = json!("DISPUTE");
+    again["accounts"][1]["cards"][0]["status"] = json!("CLOSED");
+    again["accounts"][1]["cards"][0]["closeDate"] = json!("2024-02-01T00:00:00Z");
+    again["accounts"]
+        .as_array_mut()
+        .unwrap()
+        .push(account("acc-new", &["c1"]));
+    let mut waiting = c2;
+    waiting["sourceParentCustomerId"] = json!("not-yet");
+    waiting["accounts"][0]["status"] = json!("DISPUTE");
+    ok(put(&app.admin, &batch(vec![again, waiting])).await).await;
+    assert_eq!(whole_feed(&app.admin).await.len(), feed);
+    assert_eq!(one(&app, "customers", "c1").await, now[0]);
+    assert_eq!(one(&app, "accounts", "acc-j").await, now[3]);
 }
 
 async fn deactivate(app: &TestApp, kind: &str, object: &Value) {
@@ -467,6 +549,7 @@ both_backends!(
     a_link_resolved_later_is_in_the_change_feed,
     renaming_a_customer_onto_an_awaited_id_links_what_awaited_it,
     a_put_that_changes_nothing_writes_nothing,
+    a_put_tells_of_each_change_as_it_reads_back,
     deactivated_objects_take_no_put_and_closed_accounts_reopen,
     a_put_names_the_owners_an_account_has_now,
     a_link_and_its_customer_stored_at_once_on_two_servers_end_linked,

@@ -26,9 +26,11 @@ pub enum Refusal {
     NotFound { field: Field, item: usize },
     /// The reference at `field` of item `item` names a DEACTIVATED object.
     ReferenceTerminal { field: Field, item: usize },
-    /// Linking item `item` to its parent would close a circle of parent links through
-    /// customers stored before (one batch alone is checked by the domain's planning).
-    ParentCycle { item: usize },
+    /// Item `item` would close a circle of parent links through customers stored before
+    /// (one batch alone is checked by the domain's planning), by what it sends at `field`:
+    /// the parent it names, or the external id a rename gives it, which customers awaiting
+    /// that id as their parent would take.
+    ParentCycle { field: Field, item: usize },
     /// The object the write is about does not exist in this tenant.
     Missing,
     /// The object the write is about is DEACTIVATED and takes no change.
@@ -47,7 +49,7 @@ impl Refusal {
             Refusal::Taken { item, .. }
             | Refusal::NotFound { item, .. }
             | Refusal::ReferenceTerminal { item, .. }
-            | Refusal::ParentCycle { item } => Some(*item),
+            | Refusal::ParentCycle { item, .. } => Some(*item),
             Refusal::Missing | Refusal::Terminal | Refusal::Stale | Refusal::Refused => None,
         }
     }

@@ -2,6 +2,7 @@
 //! its accounts sent are updated or made and the others kept; and parent links never close
 //! a circle, whether the batch or the data stored would close it.
 
+use clientele::domain::path::Field;
 use clientele::domain::refusal::Refusal;
 use clientele::domain::Kind;
 
@@ -87,10 +88,22 @@ async fn a_parent_closing_a_circle_with_stored_customers_is_refused(backend: Bac
     let outcome = story
         .bank(vec![bank_customer("x", vec![]), child_of("a", "q")])
         .await;
-    assert_eq!(refusal(outcome), Refusal::ParentCycle { item: 1 });
+    assert_eq!(
+        refusal(outcome),
+        Refusal::ParentCycle {
+            field: Field::Parent,
+            item: 1
+        }
+    );
     // p made a child of q by an update closes p -> q -> p.
     let outcome = story.bank_update(vec![child_of("p", "q")]).await;
-    assert_eq!(refusal(outcome), Refusal::ParentCycle { item: 0 });
+    assert_eq!(
+        refusal(outcome),
+        Refusal::ParentCycle {
+            field: Field::Parent,
+            item: 0
+        }
+    );
     assert_eq!(story.pending_links().await, links);
     assert_eq!(story.all(Kind::Customer).await, customers);
     // a without a parent is linked under p, as awaited.

@@ -129,8 +129,8 @@ pub fn problem(failure: Failure<'_>) -> ApiError {
             FieldCode::InvalidState,
             "names a customer that is DEACTIVATED",
         ),
-        Refusal::ParentCycle { .. } => one(
-            Field::Parent,
+        Refusal::ParentCycle { field, .. } => one(
+            *field,
             FieldCode::NotAllowed,
             "parent links may not form a cycle, and with the customers stored this one would",
         ),

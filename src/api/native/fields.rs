@@ -97,8 +97,17 @@ pub fn problem(failure: Failure<'_>, kind: Option<Kind>) -> ApiError {
                 FieldCode::InvalidState,
                 "names an object that is DEACTIVATED",
             ),
-            Refusal::ParentCycle { .. } => one(
-                field_name(Field::Parent, kind),
+            Refusal::ParentCycle {
+                field: Field::ExternalId,
+                ..
+            } => one(
+                field_name(Field::ExternalId, kind),
+                FieldCode::NotAllowed,
+                "parent links may not form a cycle, and a customer awaiting this id as its \
+                 parent is this customer or one of its ancestors",
+            ),
+            Refusal::ParentCycle { field, .. } => one(
+                field_name(*field, kind),
                 FieldCode::NotAllowed,
                 "parent links may not form a cycle, and this parent descends from the customer",
             ),

@@ -78,7 +78,8 @@ pub(crate) async fn update<C: Conn>(
     if let Some(parent) = &parent {
         let to = ParentRef::Id(parent);
         if parents::closes_cycle(conn, tenant, &id, external_id, to).await? {
-            return Ok(Err(Refusal::ParentCycle { item }));
+            let field = Field::Parent;
+            return Ok(Err(Refusal::ParentCycle { field, item }));
         }
     }
     conn.exec(&SET_PARENT, params![parent.as_deref(), ctx.at, &id])
@@ -97,7 +98,7 @@ pub(crate) async fn update<C: Conn>(
 
 /// Whether the stored customer has the parent a payload names by external id (`None`: no
 /// parent), linked or awaited.
-fn has_parent(stored: &CustomerRecord, named: Option<&str>) -> bool {
+pub(crate) fn has_parent(stored: &CustomerRecord, named: Option<&str>) -> bool {
     match named {
         None => stored.parent.is_none() && stored.awaited_parent.is_none(),
         Some(named) => {

@@ -163,7 +163,8 @@ pub(crate) async fn create<C: Conn>(
     if let (Some(to), Some(external_id)) = (linked_to, &e.external_id) {
         let external_id = Some(external_id.as_str());
         if parents::closes_cycle(conn, &ctx.tenant, &e.id, external_id, to).await? {
-            return Ok(Err(Refusal::ParentCycle { item }));
+            let field = Field::Parent;
+            return Ok(Err(Refusal::ParentCycle { field, item }));
         }
     }
     let attributes = attributes_json(&e.custom_attributes)?;

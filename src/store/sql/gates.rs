@@ -23,6 +23,7 @@ use super::parents::{self, ParentRef};
 use super::pending::{self, Awaiting};
 use super::{Conn, Param, Statement, Step};
 use crate::domain::outcome::Created;
+use crate::domain::path::Field;
 use crate::domain::records::Record;
 use crate::domain::refusal::Refusal;
 use crate::domain::Kind;
@@ -212,7 +213,8 @@ pub(crate) async fn settle<C: Conn>(conn: &C, ctx: &WriteCtx, created: &mut [Cre
             let external_id = created[w.item].object.common().external_id.as_deref();
             let to = ParentRef::Id(&customer);
             if parents::closes_cycle(conn, tenant, &object, external_id, to).await? {
-                return Ok(Err(Refusal::ParentCycle { item: w.item }));
+                let (field, item) = (Field::Parent, w.item);
+                return Ok(Err(Refusal::ParentCycle { field, item }));
             }
         }
         let taken = [(w.awaiting.as_str().to_owned(), object)];

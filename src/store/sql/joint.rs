@@ -143,7 +143,12 @@ async fn read<C: Conn>(conn: &C, tenant: &str, id: &str) -> crate::store::Result
 /// Every owner of the stored account, linked or awaited, is one the new copy names (or its
 /// primary owner, however it was named). An update, which names the owners the account has
 /// now, need only name its primary owner.
-fn is_same_account(stored: &AccountRecord, new: &NewAccount, primary: &str, update: bool) -> bool {
+pub(crate) fn is_same_account(
+    stored: &AccountRecord,
+    new: &NewAccount,
+    primary: &str,
+    update: bool,
+) -> bool {
     let named: BTreeSet<&str> = new.named_owners().collect();
     let is_named = |external_id: Option<&str>| external_id.is_some_and(|x| named.contains(x));
     let kept =

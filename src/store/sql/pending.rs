@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 use super::objects::read_back;
 use super::{corrupt, gates, parents, Conn, Row, Statement, Step};
 use crate::domain::outcome::Created;
+use crate::domain::path::Field;
 use crate::domain::records::Record;
 use crate::domain::refusal::Refusal;
 use crate::domain::time::Timestamp;
@@ -181,7 +182,8 @@ pub(crate) async fn renamed<C: Conn>(
         gates::pass(conn, tenant, external_id).await?;
     }
     if parents::renaming_closes_cycle(conn, tenant, id, external_id).await? {
-        return Ok(Err(Refusal::ParentCycle { item: 0 }));
+        let field = Field::ExternalId;
+        return Ok(Err(Refusal::ParentCycle { field, item: 0 }));
     }
     let linked = resolve(conn, ctx, id, external_id).await?;
     Ok(Ok(read_linked(conn, tenant, &linked).await?))

@@ -102,6 +102,30 @@ fn primary(account: &NewAccount) -> &str {
     }
 }
 
+/// The customers stored under these external ids, share-locked as a reference is: each
+/// one's id and state, by external id.
+pub(super) async fn stored_owners<'a, C: Conn>(
+    conn: &C,
+    tenant: &str,
+    external_ids: impl Iterator<Item = &'a str>,
+) -> Result<HashMap<String, (String, State)>> {
+    let wanted: Vec<String> = external_ids
+        .map(str::to_owned)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    if wanted.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let params = [Param::Text(tenant), Param::Texts(&wanted)];
+    let rows = conn
+        .query(&STORED_OWNERS, &params, |row| {
+            Ok((row.text(0)?, (row.text(1)?, parse_state(row.text(2)?)?)))
+        })
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// Resolves every account's primary owner: a customer of the batch, or one stored and
 /// live, share-locked until the write commits.
 pub(super) async fn resolve_owners<C: Conn>(
@@ -109,26 +133,12 @@ pub(super) async fn resolve_owners<C: Conn>(
     tenant: &str,
     batch: &BankBatch<'_>,
 ) -> Result<Owners> {
-    let outside: Vec<String> = batch
+    let outside = batch
         .accounts
         .iter()
         .map(|a| primary(a))
-        .filter(|owner| batch.customer(owner).is_none())
-        .map(str::to_owned)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let stored: HashMap<String, (String, State)> = if outside.is_empty() {
-        HashMap::new()
-    } else {
-        let params = [Param::Text(tenant), Param::Texts(&outside)];
-        let rows = conn
-            .query(&STORED_OWNERS, &params, |row| {
-                Ok((row.text(0)?, (row.text(1)?, parse_state(row.text(2)?)?)))
-            })
-            .await?;
-        rows.into_iter().collect()
-    };
+        .filter(|owner| batch.customer(owner).is_none());
+    let stored = stored_owners(conn, tenant, outside).await?;
     let mut owners = Owners {
         ids: Vec::new(),
         refused: None,
@@ -165,19 +175,7 @@ pub(super) async fn insert<C: Conn>(
     owners: &Owners,
 ) -> Step<Vec<Created>> {
     let accounts = &batch.accounts[..owners.ids.len()];
-    let inserted = if accounts.is_empty() {
-        HashSet::new()
-    } else {
-        let attributes = accounts
-            .iter()
-            .map(|a| attributes_json(&a.entity.custom_attributes))
-            .collect::<Result<Vec<_>>>()?;
-        let columns = Columns::of(accounts, &owners.ids, &attributes);
-        let rows = conn
-            .query(&INSERT, &columns.params(ctx), |row| row.text(0))
-            .await?;
-        rows.into_iter().collect::<HashSet<String>>()
-    };
+    let inserted = insert_rows(conn, ctx, accounts, &owners.ids).await?;
     let mut joined = HashMap::new();
     for (k, account) in accounts.iter().enumerate() {
         if inserted.contains(&account.entity.id) {
@@ -206,8 +204,30 @@ pub(super) async fn insert<C: Conn>(
     Ok(Ok(created))
 }
 
-/// The accounts just created, owners, cards and awaited owners included, by id.
-async fn read<C: Conn>(
+/// Inserts each account under its primary owner (by id, in `owners`) with what comes with
+/// it; the ids of those inserted. A taken external id is skipped, for the caller to join.
+pub(super) async fn insert_rows<C: Conn>(
+    conn: &C,
+    ctx: &WriteCtx,
+    accounts: &[&NewAccount],
+    owners: &[String],
+) -> Result<HashSet<String>> {
+    if accounts.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let attributes = accounts
+        .iter()
+        .map(|a| attributes_json(&a.entity.custom_attributes))
+        .collect::<Result<Vec<_>>>()?;
+    let columns = Columns::of(accounts, owners, &attributes);
+    let rows = conn
+        .query(&INSERT, &columns.params(ctx), |row| row.text(0))
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The accounts just created or changed, owners, cards and awaited owners included, by id.
+pub(super) async fn read<C: Conn>(
     conn: &C,
     tenant: &str,
     ids: &HashSet<String>,

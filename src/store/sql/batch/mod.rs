@@ -9,9 +9,15 @@
 //! ([`pending::link_waiting`]) and a stored account that a copy joins ([`joint::join`]). A
 //! batch whose parent links could close a circle through stored customers is written by
 //! the per-row path, which checks each link as it makes it.
+//!
+//! A batch of updates (the door's `PUT`) is written the same way ([`updates`]): the stored
+//! customers and accounts read together, their changes written one statement per kind.
 
+mod account_updates;
 mod accounts;
+mod customer_updates;
 mod customers;
+mod updates;
 
 use std::collections::HashMap;
 
@@ -75,15 +81,21 @@ fn joins(a: &NewAccount) -> bool {
         && matches!(a.owner, Owner::Existing(Reference::ExternalId(_)))
 }
 
-/// Creates a bank batch in a bounded number of statements; `None` when the write is not
-/// one, or is better written item by item.
+/// Creates (or updates) a bank batch in a bounded number of statements; `None` when the
+/// write is not one, or is better written item by item.
 pub(crate) async fn create<C: Conn>(
     conn: &C,
     ctx: &WriteCtx,
     objects: &[NewObject],
 ) -> Step<Option<Vec<Created>>> {
     let dialect = conn.dialect();
-    if !(dialect.binds_arrays() && dialect.writes_in_ctes()) || objects.len() < 2 {
+    if !(dialect.binds_arrays() && dialect.writes_in_ctes()) {
+        return Ok(Ok(None));
+    }
+    if let Some(batch) = updates::UpdateBatch::of(objects) {
+        return updates::write(conn, ctx, &batch).await;
+    }
+    if objects.len() < 2 {
         return Ok(Ok(None));
     }
     let Some(batch) = BankBatch::of(objects) else {
