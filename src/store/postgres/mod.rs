@@ -1,4 +1,5 @@
-//! The PostgreSQL backend: a pool of connections, each write one transaction. The server
+//! The PostgreSQL backend: a pool of connections, each write one transaction, but for
+//! native creates, which those waiting at once share (`group`). The server
 //! keeps no state of its own, so any number of processes can share one database. The SQL
 //! stays within what Postgres-wire distributed engines accept: no advisory locks and no
 //! server-side functions in the write path.
