@@ -151,6 +151,72 @@ async fn one_external_id_makes_one_customer(backend: Backend) {
     assert_eq!(created_events(&feed, "customer"), ROUNDS, "{feed:?}");
 }
 
+/// Many creates at once over three processes, several of each external id, each with its
+/// own request id: the creates waiting together in one process are written as one group,
+/// yet each external id has one winner, every loser is a duplicate at its own path, every
+/// request sent again replays its own first answer, and the feed numbers each customer's
+/// event once, without a gap.
+async fn many_creates_at_once_with_duplicates_have_one_winner_each(backend: Backend) {
+    const IDS: usize = 12;
+    const COPIES: usize = 4;
+    let field = Field::new(backend).await;
+    let bodies: Vec<Value> = (0..IDS * COPIES)
+        .map(|i| {
+            let mut body = customer_body(&format!("wide-{}", i % IDS));
+            body["requestId"] = json!(format!("wide-request-{i}"));
+            body
+        })
+        .collect();
+    let send_all = || {
+        let start = Arc::new(tokio::sync::Barrier::new(bodies.len()));
+        let tasks: Vec<_> = bodies
+            .iter()
+            .enumerate()
+            .map(|(i, body)| {
+                let client = field.clients[i % field.clients.len()].clone();
+                let (body, start) = (body.clone(), start.clone());
+                tokio::spawn(async move {
+                    start.wait().await;
+                    client.post("/v1/customers", &body).await
+                })
+            })
+            .collect();
+        async move {
+            let mut replies = Vec::new();
+            for task in tasks {
+                replies.push(task.await.expect("a racer"));
+            }
+            replies
+        }
+    };
+    let replies = send_all().await;
+    for id in 0..IDS {
+        let of_id: Vec<&Reply> = replies.iter().skip(id).step_by(IDS).collect();
+        let won: Vec<&&Reply> = of_id.iter().filter(|r| r.status.is_success()).collect();
+        assert_eq!(won.len(), 1, "one winner for wide-{id}: {of_id:?}");
+        assert_eq!(won[0].status, 201, "{}", won[0].text);
+        for reply in of_id.iter().filter(|r| !r.status.is_success()) {
+            reply.problem(409, "CONFLICT");
+            assert_eq!(reply.field_errors(), errs(&[("externalId", "DUPLICATE")]));
+        }
+        let stored = field
+            .by_external_id("customers", &format!("wide-{id}"))
+            .await;
+        assert_eq!(stored.len(), 1, "{stored:?}");
+        assert_eq!(stored[0], won[0].json());
+    }
+    let again = send_all().await;
+    for (first, replay) in replies.iter().zip(&again) {
+        assert_eq!(replay.status, first.status, "{}", replay.text);
+        assert_eq!(replay.text, first.text);
+        assert_eq!(replay.header("idempotent-replayed"), Some("true"));
+    }
+    let feed = whole_feed(&field.app.admin).await;
+    assert_eq!(created_events(&feed, "customer"), IDS, "{feed:?}");
+    let seqs: Vec<i64> = feed.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, (1..=IDS as i64).collect::<Vec<_>>(), "{feed:?}");
+}
+
 /// Native creates and bank batches name one external id (a bank customer's
 /// `sourceCustomerId` is its `externalId`): one of either door wins.
 async fn a_native_and_a_bank_create_of_one_external_id_make_one_customer(backend: Backend) {
@@ -491,6 +557,7 @@ async fn one_source_customer_id_in_several_batches_stores_one_batch(backend: Bac
 
 both_backends!(
     one_external_id_makes_one_customer,
+    many_creates_at_once_with_duplicates_have_one_winner_each,
     a_native_and_a_bank_create_of_one_external_id_make_one_customer,
     one_primary_resource_makes_one_subscriber_and_nothing_else,
     one_email_makes_one_egain_customer,

@@ -270,6 +270,17 @@ impl Store {
         delegate!(self, s => s.execute(ctx, write, render).await)
     }
 
+    /// Runs writes that arrive together, each as [`Store::execute`] runs it alone; their
+    /// answers in the same order. PostgreSQL writes the native creates among them in
+    /// groups, one transaction each; SQLite's writer groups whatever waits anyway.
+    #[tracing::instrument(skip_all)]
+    pub async fn execute_together(
+        &self,
+        writes: Vec<(WriteCtx, Write, Render)>,
+    ) -> Vec<Result<Executed>> {
+        delegate!(self, s => s.execute_together(writes).await)
+    }
+
     /// One object of the tenant, if it exists.
     #[tracing::instrument(skip_all, err)]
     pub async fn object(&self, kind: Kind, tenant: &str, id: &str) -> Result<Option<Record>> {

@@ -15,4 +15,5 @@ mod lifecycle;
 mod listing;
 mod patches;
 mod references;
+mod together;
 mod uniqueness;

@@ -2,6 +2,10 @@
 //! are prepared once per connection and reused: a write makes several, and an unprepared
 //! one costs an extra round trip each time.
 
+use std::future::{poll_fn, Future};
+use std::pin::pin;
+use std::task::Poll;
+
 use deadpool_postgres::GenericClient;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
@@ -31,6 +35,7 @@ fn values<'p>(params: &'p [Param<'_>]) -> Vec<&'p (dyn ToSql + Sync)> {
             Param::OptI64s(numbers) => numbers,
             Param::I32s(numbers) => numbers,
             Param::Bools(flags) => flags,
+            Param::Blobs(blobs) => blobs,
         })
         .collect()
 }
@@ -56,6 +61,81 @@ impl<C: GenericClient> PgConn<'_, C> {
             .await?;
         self.0.execute(&prepared, &values(params)).await
     }
+
+    /// Sends `first` (a statement of no parameters: `BEGIN`) and `statement` together, one
+    /// round trip for both; `statement`'s rows. It is prepared before, so that its request
+    /// cannot overtake `first`'s.
+    pub(super) async fn query_after<T, F>(
+        &self,
+        first: &str,
+        statement: &Statement,
+        params: &[Param<'_>],
+        decode: F,
+    ) -> Result<Vec<T>>
+    where
+        F: FnMut(&dyn Row) -> Result<T>,
+    {
+        let prepared = self
+            .0
+            .prepare_cached(statement.text(Dialect::Postgres))
+            .await
+            .map_err(db_error)?;
+        let values = values(params);
+        let (first, rows) = in_order(
+            self.0.batch_execute(first),
+            self.0.query(&prepared, &values),
+        )
+        .await;
+        first.map_err(db_error)?;
+        decode_all(&rows.map_err(db_error)?, decode)
+    }
+
+    /// Sends `statement` and `last` (`COMMIT`) together, one round trip for both. When the
+    /// statement fails its transaction is failed, and PostgreSQL ends it with a rollback
+    /// whatever `last` asks: the statement's error is the answer then.
+    pub(super) async fn exec_before(
+        &self,
+        statement: &Statement,
+        params: &[Param<'_>],
+        last: &str,
+    ) -> Result<()> {
+        let prepared = self
+            .0
+            .prepare_cached(statement.text(Dialect::Postgres))
+            .await
+            .map_err(db_error)?;
+        let values = values(params);
+        let (run, last) =
+            in_order(self.0.query(&prepared, &values), self.0.batch_execute(last)).await;
+        run.map_err(db_error)?;
+        last.map_err(db_error)
+    }
+}
+
+/// Runs both futures to their end, always polling `first` before `second`. tokio-postgres
+/// sends a request when its future is first polled and answers requests in the order
+/// sent, so `first`'s goes out before `second`'s, and neither waits for the other's answer.
+async fn in_order<A: Future, B: Future>(first: A, second: B) -> (A::Output, B::Output) {
+    let (mut first, mut second) = (pin!(first), pin!(second));
+    let (mut a, mut b) = (None, None);
+    poll_fn(|cx| {
+        if a.is_none() {
+            if let Poll::Ready(out) = first.as_mut().poll(cx) {
+                a = Some(out);
+            }
+        }
+        if b.is_none() {
+            if let Poll::Ready(out) = second.as_mut().poll(cx) {
+                b = Some(out);
+            }
+        }
+        match (&a, &b) {
+            (Some(_), Some(_)) => Poll::Ready(()),
+            _ => Poll::Pending,
+        }
+    })
+    .await;
+    (a.expect("polled to its end"), b.expect("polled to its end"))
 }
 
 impl<C: GenericClient> Conn for PgConn<'_, C> {

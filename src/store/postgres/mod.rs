@@ -1,18 +1,22 @@
-//! The PostgreSQL backend: a pool of connections, each write one transaction. The server
+//! The PostgreSQL backend: a pool of connections, each write one transaction, but for
+//! native creates, which those waiting at once share (`group`). The server
 //! keeps no state of its own, so any number of processes can share one database. The SQL
 //! stays within what Postgres-wire distributed engines accept: no advisory locks and no
 //! server-side functions in the write path.
 
 mod conn;
+mod group;
 mod sequencer;
+
+use std::sync::Arc;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
 use super::sql::{
-    catalog_usage, contacts, events, execute, history, idempotency, keys, numbers, objects, relay,
-    sessions, tenants, users, webhooks,
+    catalog_usage, contacts, events, execute, grouped, history, idempotency, keys, numbers,
+    objects, relay, sessions, tenants, users, webhooks,
 };
 use super::{Executed, Render, Result, StoreError, Write, WriteCtx};
 use crate::domain::auth::{KeyInfo, KeyRecord, KnownKey, Role};
@@ -63,9 +67,29 @@ fn pool_error(e: deadpool_postgres::PoolError) -> StoreError {
     StoreError::Database(format!("no database connection: {e}"))
 }
 
+/// One write in a transaction of its own. A retry that reaches another process while the
+/// first request is still open waits on the key's row lock for `lock_timeout`.
+async fn execute_alone(
+    pool: &Pool,
+    ctx: WriteCtx,
+    write: Write,
+    render: Render,
+) -> Result<Executed> {
+    let mut client = pool.get().await.map_err(pool_error)?;
+    let tx = client.transaction().await.map_err(db_error)?;
+    let executed = execute::execute(&PgConn(&tx), &ctx, write, render).await?;
+    // Only a fresh write has anything to commit; an earlier use of the key wrote
+    // nothing, and dropping the transaction rolls it back.
+    if matches!(executed, Executed::Fresh(_)) {
+        tx.commit().await.map_err(db_error)?;
+    }
+    Ok(executed)
+}
+
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool,
+    groups: Arc<group::Groups>,
 }
 
 impl PgStore {
@@ -88,7 +112,8 @@ impl PgStore {
             .max_size(POOL_SIZE)
             .build()
             .map_err(|e| StoreError::Database(e.to_string()))?;
-        let store = Self { pool };
+        let groups = Arc::new(group::Groups::start(pool.clone()));
+        let store = Self { pool, groups };
         store.migrate().await?;
         Ok(store)
     }
@@ -305,18 +330,23 @@ impl PgStore {
         tenants::catalog_version(&PgConn(&self.client().await?), tenant).await
     }
 
-    /// One transaction per write. A retry that reaches another process while the first
-    /// request is still open waits on the key's row lock for `lock_timeout`.
+    /// Native creates of one customer are written in groups of those waiting at once
+    /// (`group`); every other write in a transaction of its own.
     pub async fn execute(&self, ctx: WriteCtx, write: Write, render: Render) -> Result<Executed> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(db_error)?;
-        let executed = execute::execute(&PgConn(&tx), &ctx, write, render).await?;
-        // Only a fresh write has anything to commit; an earlier use of the key wrote
-        // nothing, and dropping the transaction rolls it back.
-        if matches!(executed, Executed::Fresh(_)) {
-            tx.commit().await.map_err(db_error)?;
+        if !grouped::groupable(&write) {
+            return execute_alone(&self.pool, ctx, write, render).await;
         }
-        Ok(executed)
+        match self.groups.execute(ctx, write, render).await {
+            Ok(executed) => executed,
+            Err((ctx, write, render)) => execute_alone(&self.pool, ctx, write, render).await,
+        }
+    }
+
+    pub async fn execute_together(
+        &self,
+        writes: Vec<(WriteCtx, Write, Render)>,
+    ) -> Vec<Result<Executed>> {
+        group::together(&self.pool, writes).await
     }
 
     pub async fn object(&self, kind: Kind, tenant: &str, id: &str) -> Result<Option<Record>> {

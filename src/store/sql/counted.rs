@@ -27,15 +27,28 @@ impl<'c, C: Conn> Counted<'c, C> {
         self.statements.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts `statements` run on the connection beside this wrapper.
+    pub(crate) fn add(&self, statements: u32) {
+        self.statements.fetch_add(statements, Ordering::Relaxed);
+    }
+
     /// Records the statements counted as one write of `write`'s kind.
     pub(crate) fn record(&self, write: &'static str) {
+        self.record_shared(write, 1);
+    }
+
+    /// Records the statements counted as `writes` writes of `write`'s kind that ran
+    /// together, each costing its share.
+    pub(crate) fn record_shared(&self, write: &'static str, writes: usize) {
         let backend = match self.conn.dialect() {
             Dialect::Postgres => "postgres",
             Dialect::Sqlite => "sqlite",
         };
-        let statements = self.statements.load(Ordering::Relaxed);
-        metrics::histogram!("clientele_store_write_statements", "backend" => backend, "write" => write)
-            .record(f64::from(statements));
+        let statements = f64::from(self.statements.load(Ordering::Relaxed));
+        let histogram = metrics::histogram!("clientele_store_write_statements", "backend" => backend, "write" => write);
+        for _ in 0..writes {
+            histogram.record(statements / writes as f64);
+        }
     }
 }
 

@@ -101,7 +101,8 @@ fn earlier_row(row: &dyn Row) -> Result<Earlier> {
     })
 }
 
-async fn earlier<C: Conn>(conn: &C, tenant: &str, claim: &Claim) -> Result<Executed> {
+/// What became of the earlier use of a claim's key, found taken.
+pub(crate) async fn earlier<C: Conn>(conn: &C, tenant: &str, claim: &Claim) -> Result<Executed> {
     let statement = match conn.dialect() {
         Dialect::Sqlite => &EARLIER_SQLITE,
         Dialect::Postgres => &EARLIER_PG,

@@ -50,12 +50,13 @@ mod cards;
 pub(crate) mod catalog_usage;
 pub(crate) mod constraints;
 pub(crate) mod contacts;
-mod counted;
+pub(crate) mod counted;
 mod customer_updates;
 mod customers;
 pub(crate) mod events;
 pub(crate) mod execute;
 mod gates;
+pub(crate) mod grouped;
 pub(crate) mod history;
 pub(crate) mod idempotency;
 mod joint;
@@ -226,6 +227,7 @@ pub(crate) enum Param<'a> {
     OptI64s(&'a [Option<i64>]),
     I32s(&'a [i32]),
     Bools(&'a [bool]),
+    Blobs(&'a [&'a [u8]]),
 }
 
 impl<'a> From<&'a str> for Param<'a> {

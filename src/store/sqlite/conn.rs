@@ -153,7 +153,8 @@ impl rusqlite::ToSql for Param<'_> {
             | Param::I64s(_)
             | Param::OptI64s(_)
             | Param::I32s(_)
-            | Param::Bools(_) => {
+            | Param::Bools(_)
+            | Param::Blobs(_) => {
                 return Err(rusqlite::Error::ToSqlConversionFailure(
                     "SQLite binds no arrays".into(),
                 ))

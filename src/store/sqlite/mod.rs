@@ -371,6 +371,25 @@ impl SqliteStore {
             .await
     }
 
+    /// All sent to the writer at once, which commits what waits together.
+    pub async fn execute_together(
+        &self,
+        writes: Vec<(WriteCtx, Write, Render)>,
+    ) -> Vec<Result<Executed>> {
+        let running: Vec<_> = writes
+            .into_iter()
+            .map(|(ctx, write, render)| {
+                let store = self.clone();
+                tokio::spawn(async move { store.execute(ctx, write, render).await })
+            })
+            .collect();
+        let mut executed = Vec::with_capacity(running.len());
+        for task in running {
+            executed.push(task.await.unwrap_or(Err(StoreError::WriterGone)));
+        }
+        executed
+    }
+
     pub async fn object(&self, kind: Kind, tenant: &str, id: &str) -> Result<Option<Record>> {
         let (tenant, id) = (tenant.to_owned(), id.to_owned());
         self.read(async move |c| objects::object(c, kind, &tenant, &id).await)

@@ -23,7 +23,7 @@ use clientele::domain::records::{History, HistoryEntry, ListFilter, Record};
 use clientele::domain::refusal::Refusal;
 use clientele::domain::time::Timestamp;
 use clientele::domain::{Kind, Limits};
-use clientele::store::{Executed, Outcome, Rendered, Store, Write, WriteCtx};
+use clientele::store::{Executed, Outcome, Render, Rendered, Store, Write, WriteCtx};
 
 use crate::common::{Backend, TestDb};
 
@@ -216,6 +216,35 @@ impl Story {
     pub async fn events(&self) -> Vec<Event> {
         self.events_in(TENANT, 0, 1000).await
     }
+}
+
+/// Writes that arrive together ([`Store::execute_together`]), each answered by
+/// [`answer_for`]; their runs in the same order.
+pub async fn run_together(store: &Store, writes: Vec<(WriteCtx, Write)>) -> Vec<Run> {
+    let mut seen = Vec::new();
+    let mut all = Vec::new();
+    for (ctx, write) in writes {
+        let slot = Arc::new(Mutex::new(None));
+        let keep = Arc::clone(&slot);
+        seen.push(slot);
+        let render: Render = Box::new(move |outcome: &Outcome| {
+            *keep.lock().unwrap() = Some(outcome.clone());
+            Rendered {
+                answer: answer_for(outcome),
+                events: events_of(outcome),
+            }
+        });
+        all.push((ctx, write, render));
+    }
+    let executed = store.execute_together(all).await;
+    executed
+        .into_iter()
+        .zip(seen)
+        .map(|(executed, slot)| Run {
+            executed: executed.expect("the store executes the write"),
+            outcome: slot.lock().unwrap().take(),
+        })
+        .collect()
 }
 
 /// [`Story::run`] on any store, for writes spawned onto tasks of their own.
