@@ -562,7 +562,27 @@ async fn a_card_number_is_refused_wherever_it_hides(backend: Backend) {
     assert_eq!(app.admin.post("/v1/customers", &plain).await.status, 201);
 }
 
+/// Cardlytics added `redemptionEligibility` after the seed: it is taken, kept, read back,
+/// and checked against its list like the other enumerations.
+async fn a_field_added_since_the_seed_is_taken_and_checked(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut newer = customer("r1");
+    newer["redemptionEligibility"] = json!("NONE");
+    let reply = app.admin.post(PATH, &batch(vec![newer])).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(read(&app, "r1").await["redemptionEligibility"], "NONE");
+
+    let mut unlisted = customer("r2");
+    unlisted["redemptionEligibility"] = json!("SOME");
+    let reply = app.admin.post(PATH, &batch(vec![unlisted])).await;
+    reply.problem(422, "VALIDATION_FAILED");
+    let fields: Vec<String> = reply.field_errors().into_iter().map(|(f, _)| f).collect();
+    assert_eq!(fields, ["customers[0].redemptionEligibility"]);
+    assert_eq!(count(&app, "customers").await, 1);
+}
+
 both_backends!(
+    a_field_added_since_the_seed_is_taken_and_checked,
     a_card_number_is_refused_wherever_it_hides,
     the_seed_example_works_unchanged_on_an_empty_tenant,
     fifty_customers_are_a_batch_and_fifty_one_are_too_many,
