@@ -50,15 +50,22 @@ fn unique_key(e: &tokio_postgres::Error) -> Option<UniqueKey> {
 }
 
 impl<C: GenericClient> PgConn<'_, C> {
+    /// The statement as this connection keeps it prepared.
+    async fn prepared(
+        &self,
+        statement: &Statement,
+    ) -> Result<tokio_postgres::Statement, tokio_postgres::Error> {
+        self.0
+            .prepare_cached(statement.text(Dialect::Postgres))
+            .await
+    }
+
     async fn run(
         &self,
         statement: &Statement,
         params: &[Param<'_>],
     ) -> Result<u64, tokio_postgres::Error> {
-        let prepared = self
-            .0
-            .prepare_cached(statement.text(Dialect::Postgres))
-            .await?;
+        let prepared = self.prepared(statement).await?;
         self.0.execute(&prepared, &values(params)).await
     }
 
@@ -75,11 +82,7 @@ impl<C: GenericClient> PgConn<'_, C> {
     where
         F: FnMut(&dyn Row) -> Result<T>,
     {
-        let prepared = self
-            .0
-            .prepare_cached(statement.text(Dialect::Postgres))
-            .await
-            .map_err(db_error)?;
+        let prepared = self.prepared(statement).await.map_err(db_error)?;
         let values = values(params);
         let (first, rows) = in_order(
             self.0.batch_execute(first),
@@ -99,11 +102,7 @@ impl<C: GenericClient> PgConn<'_, C> {
         params: &[Param<'_>],
         last: &str,
     ) -> Result<()> {
-        let prepared = self
-            .0
-            .prepare_cached(statement.text(Dialect::Postgres))
-            .await
-            .map_err(db_error)?;
+        let prepared = self.prepared(statement).await.map_err(db_error)?;
         let values = values(params);
         let (run, last) =
             in_order(self.0.query(&prepared, &values), self.0.batch_execute(last)).await;
@@ -167,11 +166,7 @@ impl<C: GenericClient> Conn for PgConn<'_, C> {
     where
         F: FnMut(&dyn Row) -> Result<T>,
     {
-        let prepared = self
-            .0
-            .prepare_cached(statement.text(Dialect::Postgres))
-            .await
-            .map_err(db_error)?;
+        let prepared = self.prepared(statement).await.map_err(db_error)?;
         let rows = self
             .0
             .query(&prepared, &values(params))
