@@ -566,7 +566,100 @@ async fn the_server_answers_during_an_import(backend: Backend) {
     stored_once(&app, &ids).await;
 }
 
+/// A chunk of customers that link to nothing is written many rows to a statement; each still
+/// starts both its histories, gets its number and event in file order, and takes the links
+/// that awaited its external id.
+async fn a_chunk_stores_each_customer_whole(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // A bank customer waiting for a parent that the file brings.
+    let kid = json!({ "customers": [{
+        "sourceCustomerId": "kid", "sourceParentCustomerId": "chunk-005", "organizationId": "50004",
+        "postalCode": "78753", "country": "US", "customerCreationDate": "2017-01-01T08:00:00Z",
+        "enrollmentStartDate": "2023-01-01T08:00:00Z", "enrollmentEndDate": null,
+        "enrollmentOptInStatus": "ACTIVE", "alertOptInStatus": ["ALL"],
+        "targetingIndicator": "TARGET", "accounts": []
+    }]});
+    let reply = app.admin.post("/v2/data/customers", &kid).await;
+    assert!(reply.status.is_success(), "{}", reply.text);
+    let file = app.db.dir().join("chunk.ndjson");
+    let ids: Vec<String> = (0..300).map(|i| format!("chunk-{i:03}")).collect();
+    let lines: Vec<String> = ids
+        .iter()
+        .map(|id| {
+            json!({"externalId": id, "customerSegment": "b2c", "customName": id,
+                   "state": {"state": "ACTIVE", "stateReason": "active"}})
+            .to_string()
+        })
+        .collect();
+    write_lines(&file, &lines);
+    let path = file.to_str().unwrap();
+    assert_eq!(
+        imported(&app, &[path, "--chunk", "250"]),
+        counts(300, 0, 0, 0)
+    );
+    let mut expected: BTreeSet<String> = ids.iter().cloned().collect();
+    expected.insert("kid".to_owned());
+    stored_once(&app, &expected).await;
+
+    let customers = all(&app.admin, "customers").await;
+    let numbers: BTreeSet<String> = ids
+        .iter()
+        .map(|id| customers[id]["egainId"].to_string())
+        .collect();
+    assert_eq!(
+        numbers.len(),
+        ids.len(),
+        "every customer has a number of its own"
+    );
+    assert!(!numbers.contains("null"), "{numbers:?}");
+    assert_eq!(
+        customers["kid"]["parent"]["refId"], customers["chunk-005"]["id"],
+        "the imported parent took the link that awaited it"
+    );
+    for id in ["chunk-000", "chunk-249", "chunk-250", "chunk-299"] {
+        let customer = &customers[id];
+        assert_eq!(customer["customName"], *id);
+        let one = customer["id"].as_str().unwrap();
+        let states = app
+            .admin
+            .get(&format!("/v1/customers/{one}/states"))
+            .await
+            .json();
+        assert_eq!(states["data"].as_array().unwrap().len(), 1, "{states}");
+        assert_eq!(states["data"][0]["state"], "ACTIVE", "{states}");
+        let segments = app
+            .admin
+            .get(&format!("/v1/customers/{one}/segments"))
+            .await
+            .json();
+        assert_eq!(segments["data"].as_array().unwrap().len(), 1, "{segments}");
+        assert_eq!(segments["data"][0]["segment"], "b2c", "{segments}");
+    }
+
+    // The feed tells of the file's customers in file order, numbered without gaps.
+    let feed = app.admin.get("/v1/events?after=0&limit=1000").await.json();
+    let events = feed["data"].as_array().unwrap();
+    let created: Vec<&str> = events
+        .iter()
+        .filter(|e| e["type"] == "customer.created" && e["data"]["externalId"] != "kid")
+        .map(|e| e["data"]["externalId"].as_str().unwrap())
+        .collect();
+    assert_eq!(created, ids.iter().map(String::as_str).collect::<Vec<_>>());
+    let seqs: Vec<u64> = events.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>(), "no gaps");
+    let updated: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["type"] == "customer.updated")
+        .collect();
+    assert_eq!(updated.len(), 1, "the kid, once linked");
+    assert_eq!(
+        updated[0]["data"]["parent"]["refId"],
+        customers["chunk-005"]["id"]
+    );
+}
+
 both_backends!(
+    a_chunk_stores_each_customer_whole,
     a_good_file_is_stored_with_its_events,
     bad_lines_are_answered_by_line_and_field,
     a_rerun_stores_nothing_twice,

@@ -1,5 +1,6 @@
 //! The change feed's outbox: events written in the transaction of the change they describe.
 
+use super::values::{pieces, rows};
 use super::{timestamp, Conn, Dialect, Param, Row, Statement};
 use crate::domain::events::{Event, NewEvent};
 use crate::domain::idempotency::Answer;
@@ -72,6 +73,54 @@ pub(crate) async fn record<C: Conn>(conn: &C, ctx: &WriteCtx, event: &NewEvent) 
         Dialect::Postgres => &UNNUMBERED,
     };
     conn.query_one(statement, params, |row| row.i64(0)).await
+}
+
+/// The tenant's last event number, which SQLite's one writer counts on from.
+static LAST: Statement =
+    Statement::new("SELECT COALESCE(MAX(tenant_seq), 0) FROM events WHERE tenant_id = $1");
+static SEQ_OF: Statement =
+    Statement::new("SELECT seq FROM events WHERE tenant_id = $1 AND tenant_seq = $2");
+
+/// Records a write's events, numbered on from the tenant's last, many to a statement (SQLite,
+/// whose one writer numbers as it inserts); the key of the row whose data is `body`, if any,
+/// which the answer then names instead of keeping its body twice.
+pub(crate) async fn record_numbered<C: Conn>(
+    conn: &C,
+    ctx: &WriteCtx,
+    events: &[NewEvent],
+    body: &[u8],
+) -> Result<Option<i64>> {
+    let last = conn
+        .query_one(&LAST, params![&ctx.tenant], |row| row.i64(0))
+        .await?;
+    let ids: Vec<String> = events.iter().map(|_| new_event_id()).collect();
+    let numbers: Vec<i64> = (1..).take(events.len()).map(|n| last + n).collect();
+    for piece in pieces(events.len()) {
+        let sql = format!("{}{}", insert_event!(), rows(piece.len(), 9));
+        let mut params = Vec::with_capacity(piece.len() * 9);
+        for i in piece {
+            let event = &events[i];
+            params.extend([
+                Param::Text(&ctx.tenant),
+                Param::Text(&event.event_type),
+                Param::Text(&event.entity),
+                Param::Text(&event.entity_id),
+                Param::Text(&ctx.actor),
+                Param::from(ctx.at),
+                Param::Text(&event.data),
+                Param::Text(&ids[i]),
+                Param::I64(numbers[i]),
+            ]);
+        }
+        conn.query_varying(&sql, &params, |_| Ok(())).await?;
+    }
+    match events.iter().position(|e| e.data.as_bytes() == body) {
+        Some(i) => {
+            conn.query_opt(&SEQ_OF, params![&ctx.tenant, numbers[i]], |row| row.i64(0))
+                .await
+        }
+        None => Ok(None),
+    }
 }
 
 /// A write's events as the columns of [`insert_events!`], each with its new id; `shared`

@@ -4,7 +4,7 @@
 
 use super::counted::{self, Counted};
 use super::{accounts, contacts, customers, idempotency, lifecycle, subscribers, tenants};
-use super::{batch, events, gates, pending, Conn, Step};
+use super::{batch, events, gates, pending, Conn, Dialect, Step};
 use crate::domain::events::NewEvent;
 use crate::domain::idempotency::Answer;
 use crate::domain::object::NewObject;
@@ -91,7 +91,12 @@ async fn create<C: Conn>(conn: &C, ctx: &WriteCtx, objects: &[NewObject]) -> Ste
         return Ok(Ok(created));
     }
     let mut created = Vec::with_capacity(objects.len());
-    for (item, object) in objects.iter().enumerate() {
+    if conn.dialect() == Dialect::Sqlite {
+        if let Some(run) = batch::plain::create(conn, ctx, objects).await? {
+            created = run;
+        }
+    }
+    for (item, object) in objects.iter().enumerate().skip(created.len()) {
         let made = match object {
             NewObject::Customer(new) => customers::create(conn, ctx, new, item).await?,
             NewObject::Account(new) => accounts::create(conn, ctx, new, item).await?,
@@ -125,6 +130,13 @@ async fn finish<C: Conn>(
             match claim {
                 Some(claim) => idempotency::keep_with_events(conn, ctx, claim, answer, &many).await,
                 None => events::record_many(conn, ctx, &many).await,
+            }
+        }
+        ([_, _, ..], claim) if conn.dialect() == Dialect::Sqlite => {
+            let body_event = events::record_numbered(conn, ctx, written, &answer.body).await?;
+            match claim {
+                Some(claim) => idempotency::keep(conn, ctx, claim, answer, body_event).await,
+                None => Ok(()),
             }
         }
         (written, claim) => {

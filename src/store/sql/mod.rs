@@ -72,6 +72,7 @@ pub(crate) mod sessions;
 mod subscribers;
 pub(crate) mod tenants;
 pub(crate) mod users;
+mod values;
 pub(crate) mod webhooks;
 
 /// A step of a write that the data already stored can refuse: `Ok(Err(..))`.

@@ -17,6 +17,7 @@ mod account_updates;
 mod accounts;
 mod customer_updates;
 mod customers;
+pub(super) mod plain;
 mod updates;
 
 use std::collections::HashMap;

@@ -1,0 +1,203 @@
+//! New customers that link to nothing, written many to a statement where statements cost no
+//! round trip but each costs the one writer its own work (SQLite): a statement journal
+//! opened and truncated, which inside a large write's savepoint walks all that write has
+//! journaled so far, so an import chunk written row by row grew quadratically with its size.
+//!
+//! The batch's leading run of such customers goes in multi-row `VALUES` of bounded shapes;
+//! their histories are copied from the rows just inserted by one statement each. Whatever
+//! the run's inserts meet (a taken external id, say) undoes the run and leaves the batch to
+//! the per-row path, which names the item refused; links waiting for one of the run's
+//! external ids do the same, being rare and per-item work.
+
+use super::super::values::{marks, pieces, rows};
+use super::super::{attributes_json, bank, Conn, Param};
+use crate::domain::customer::NewCustomer;
+use crate::domain::object::{NewObject, OnExisting};
+use crate::domain::outcome::Created;
+use crate::domain::records::{CustomerRecord, Record};
+use crate::store::{Result, WriteCtx};
+
+/// Writes the batch's leading new customers that link to nothing, on SQLite; what it
+/// created, or `None` when it wrote nothing and the per-row path should write them.
+pub(crate) async fn create<C: Conn>(
+    conn: &C,
+    ctx: &WriteCtx,
+    objects: &[NewObject],
+) -> Result<Option<Vec<Created>>> {
+    let run: Vec<&NewCustomer> = objects
+        .iter()
+        .map_while(|object| match object {
+            NewObject::Customer(c) if links_nothing(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    if run.len() < 2 || awaited(conn, ctx, &run).await? {
+        return Ok(None);
+    }
+    conn.savepoint().await?;
+    if insert(conn, ctx, &run).await.is_err() {
+        conn.rollback().await?;
+        return Ok(None);
+    }
+    conn.release().await?;
+    Ok(Some(run.into_iter().map(created).collect()))
+}
+
+/// A customer the per-row path would write with one insert and its histories alone.
+fn links_nothing(c: &NewCustomer) -> bool {
+    c.on_existing == OnExisting::Refuse
+        && c.parent.is_none()
+        && c.awaited_parent.is_none()
+        && c.contact.is_none()
+        && c.number.is_some()
+}
+
+/// Whether a stored link awaits one of the run's external ids.
+async fn awaited<C: Conn>(conn: &C, ctx: &WriteCtx, run: &[&NewCustomer]) -> Result<bool> {
+    let any = "SELECT 1 FROM pending_links WHERE tenant_id = ? LIMIT 1";
+    if conn
+        .query_varying(any, &[Param::Text(&ctx.tenant)], |_| Ok(()))
+        .await?
+        .is_empty()
+    {
+        return Ok(false);
+    }
+    let ids: Vec<&str> = run
+        .iter()
+        .filter_map(|c| c.entity.external_id.as_deref())
+        .collect();
+    for piece in pieces(ids.len()) {
+        let sql = format!(
+            "SELECT 1 FROM pending_links WHERE tenant_id = ? AND source_customer_id IN ({}) \
+             LIMIT 1",
+            marks(piece.len())
+        );
+        let mut params = vec![Param::Text(&ctx.tenant)];
+        params.extend(ids[piece].iter().map(|id| Param::Text(id)));
+        if !conn
+            .query_varying(&sql, &params, |_| Ok(()))
+            .await?
+            .is_empty()
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The run's rows: customers, their bank profiles, and both first histories.
+async fn insert<C: Conn>(conn: &C, ctx: &WriteCtx, run: &[&NewCustomer]) -> Result<()> {
+    let before = conn
+        .query_varying(
+            "SELECT COALESCE(MAX(rowid), 0) FROM customers",
+            &[],
+            |row| row.i64(0),
+        )
+        .await?
+        .first()
+        .copied()
+        .unwrap_or(0);
+    let attributes = run
+        .iter()
+        .map(|c| attributes_json(&c.entity.custom_attributes))
+        .collect::<Result<Vec<_>>>()?;
+    let numbers = run
+        .iter()
+        .map(|c| {
+            c.number
+                .map(super::super::customers::stored_number)
+                .transpose()
+        })
+        .collect::<Result<Vec<_>>>()?;
+    for piece in pieces(run.len()) {
+        let sql = format!(
+            "INSERT INTO customers (id, tenant_id, external_id, profile, segment, custom_name, \
+                 custom_attributes, state, state_reason, test_customer, parent_id, created_at, \
+                 updated_at, number) VALUES {}",
+            rows(piece.len(), 14)
+        );
+        let mut params = Vec::with_capacity(piece.len() * 14);
+        for i in piece {
+            let (c, e) = (run[i], &run[i].entity);
+            params.extend([
+                Param::Text(&e.id),
+                Param::Text(&ctx.tenant),
+                Param::from(&e.external_id),
+                Param::from(&e.profile),
+                Param::from(&e.segment),
+                Param::from(&e.custom_name),
+                Param::Text(&attributes[i]),
+                Param::from(e.state.state),
+                Param::Text(&e.state.state_reason),
+                Param::Bool(c.test_customer),
+                Param::OptText(None),
+                Param::from(e.at),
+                Param::from(e.at),
+                Param::OptI64(numbers[i]),
+            ]);
+        }
+        conn.query_varying(&sql, &params, |_| Ok(())).await?;
+    }
+    profiles(conn, run).await?;
+    // The rows after `before` are the run's, in its order: one writer inserts them.
+    let histories = [
+        "INSERT INTO state_history (tenant_id, entity, entity_id, state, state_reason, actor, at) \
+         SELECT tenant_id, 'customer', id, state, state_reason, ?, ? FROM customers \
+         WHERE rowid > ? ORDER BY rowid",
+        "INSERT INTO segment_history (tenant_id, entity, entity_id, segment, actor, at) \
+         SELECT tenant_id, 'customer', id, segment, ?, ? FROM customers \
+         WHERE rowid > ? AND segment IS NOT NULL ORDER BY rowid",
+    ];
+    let params = [
+        Param::Text(&ctx.actor),
+        Param::from(ctx.at),
+        Param::I64(before),
+    ];
+    for sql in histories {
+        conn.query_varying(sql, &params, |_| Ok(())).await?;
+    }
+    Ok(())
+}
+
+/// The bank profiles of the run's customers that have one.
+async fn profiles<C: Conn>(conn: &C, run: &[&NewCustomer]) -> Result<()> {
+    let with: Vec<_> = run
+        .iter()
+        .filter_map(|c| Some((c.entity.id.as_str(), c.bank.as_ref()?)))
+        .collect();
+    let alerts = with
+        .iter()
+        .map(|(_, profile)| bank::alert_opt_ins_json(profile))
+        .collect::<Result<Vec<_>>>()?;
+    for piece in pieces(with.len()) {
+        let sql = format!(
+            "INSERT INTO bank_customers (customer_id, {}) VALUES {}",
+            bank::profile_insert_columns!(),
+            rows(piece.len(), 11)
+        );
+        let mut params = Vec::with_capacity(piece.len() * 11);
+        for i in piece {
+            let (id, profile) = with[i];
+            params.push(Param::Text(id));
+            params.extend(bank::profile_params(profile, &alerts[i]));
+        }
+        conn.query_varying(&sql, &params, |_| Ok(())).await?;
+    }
+    Ok(())
+}
+
+/// The customer as stored, as the per-row path answers it.
+fn created(c: &NewCustomer) -> Created {
+    Created::new(
+        Record::Customer(CustomerRecord {
+            common: c.entity.stored(),
+            test_customer: c.test_customer,
+            parent: None,
+            awaited_parent: None,
+            bank: c.bank.clone(),
+            number: c.number,
+            contact: None,
+        }),
+        Vec::new(),
+    )
+}
