@@ -1,6 +1,7 @@
 //! The embedded backend: one file in WAL mode with `synchronous=FULL`, one group-committing
 //! writer and a small pool of readers.
 
+mod checkpoints;
 mod conn;
 mod writer;
 
@@ -27,6 +28,7 @@ use crate::domain::webhooks::{
     Cursor, Delivery, DeliveryProgress, NewWebhook, OutboxEvent, Webhook, WebhookChange,
 };
 use crate::domain::Kind;
+use checkpoints::Checkpoints;
 use conn::{complete, SqliteConn};
 use writer::Writer;
 
@@ -148,29 +150,35 @@ impl SqliteStore {
     pub async fn open(path: &str) -> Result<Self> {
         let path = path.to_owned();
         let writer_path = path.clone();
-        let conn = tokio::task::spawn_blocking(move || -> Result<Connection> {
-            // Another process opening the same new file at this moment (a second server, the
-            // CLI) can hold the lock that switching to WAL or migrating needs: wait and retry.
-            let mut attempts = 0;
-            loop {
-                let opened = open_connection(&writer_path, false).and_then(|mut conn| {
-                    migrate(&mut conn)?;
-                    Ok(conn)
-                });
-                match opened {
-                    Err(e) if attempts < 100 && e.to_string().contains("database is locked") => {
-                        attempts += 1;
-                        std::thread::sleep(std::time::Duration::from_millis(50));
+        let (conn, checkpoints) =
+            tokio::task::spawn_blocking(move || -> Result<(Connection, Checkpoints)> {
+                // Another process opening the same new file at this moment (a second server, the
+                // CLI) can hold the lock that switching to WAL or migrating needs: wait and retry.
+                let mut attempts = 0;
+                loop {
+                    let opened = open_connection(&writer_path, false).and_then(|mut conn| {
+                        migrate(&mut conn)?;
+                        conn.pragma_update(None, "wal_autocheckpoint", checkpoints::WRITER_PAGES)
+                            .map_err(db_error)?;
+                        let checkpoints = Checkpoints::start(open_connection(&writer_path, false)?);
+                        Ok((conn, checkpoints))
+                    });
+                    match opened {
+                        Err(e)
+                            if attempts < 100 && e.to_string().contains("database is locked") =>
+                        {
+                            attempts += 1;
+                            std::thread::sleep(std::time::Duration::from_millis(50));
+                        }
+                        other => return other,
                     }
-                    other => return other,
                 }
-            }
-        })
-        .await
-        .map_err(|e| StoreError::Database(e.to_string()))??;
+            })
+            .await
+            .map_err(|e| StoreError::Database(e.to_string()))??;
         Ok(Self {
             inner: Arc::new(Inner {
-                writer: Writer::start(conn, MAX_BATCH),
+                writer: Writer::start(conn, MAX_BATCH, checkpoints),
                 readers: Readers {
                     path,
                     idle: Mutex::new(Vec::new()),

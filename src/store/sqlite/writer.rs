@@ -1,6 +1,7 @@
 //! The one task that writes to SQLite. It group-commits: takes every write waiting in the
 //! queue (up to a bound), runs each in its own savepoint inside one transaction so a failing
 //! write rolls back alone, commits once — one fsync for the lot — and only then answers them.
+//! Each commit nudges the [`Checkpoints`] thread, which copies the log into the database.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::thread::JoinHandle;
@@ -8,6 +9,7 @@ use std::thread::JoinHandle;
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
+use super::checkpoints::Checkpoints;
 use crate::store::{Result, StoreError};
 
 /// Called once the batch is committed (or not) to answer the waiting request.
@@ -26,11 +28,11 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    pub(super) fn start(conn: Connection, max_batch: usize) -> Self {
+    pub(super) fn start(conn: Connection, max_batch: usize, checkpoints: Checkpoints) -> Self {
         let (queue, inbox) = mpsc::channel(max_batch * 4);
         let thread = std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || write_loop(conn, inbox, max_batch))
+            .spawn(move || write_loop(conn, inbox, max_batch, checkpoints))
             .expect("spawning the SQLite writer thread");
         Self {
             queue,
@@ -100,7 +102,12 @@ fn in_savepoint<T>(conn: &Connection, work: impl FnOnce(&Connection) -> Result<T
     result
 }
 
-fn write_loop(conn: Connection, mut inbox: mpsc::Receiver<Msg>, max_batch: usize) {
+fn write_loop(
+    conn: Connection,
+    mut inbox: mpsc::Receiver<Msg>,
+    max_batch: usize,
+    checkpoints: Checkpoints,
+) {
     let mut stop = None;
     while stop.is_none() {
         let Some(first) = inbox.blocking_recv() else {
@@ -122,7 +129,9 @@ fn write_loop(conn: Connection, mut inbox: mpsc::Receiver<Msg>, max_batch: usize
             continue;
         }
         commit_batch(&conn, batch);
+        checkpoints.nudge();
     }
+    checkpoints.stop();
     drop(conn);
     if let Some(done) = stop {
         let _ = done.send(());
