@@ -42,7 +42,7 @@ fn parse_strict(bytes: &[u8]) -> Result<Value, Refused> {
     let repeated = RefCell::new(None);
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let parsed = Strict {
-        at: String::new(),
+        at: At::Root,
         repeated: &repeated,
     }
     .deserialize(&mut deserializer)
@@ -54,25 +54,40 @@ fn parse_strict(bytes: &[u8]) -> Result<Value, Refused> {
 }
 
 /// Builds the value at path `at`; a repeated member's path is left in `repeated`.
-struct Strict<'a> {
-    at: String,
+struct Strict<'a, 'p> {
+    at: At<'p>,
     repeated: &'a RefCell<Option<String>>,
 }
 
-impl Strict<'_> {
-    /// The path of member `name`, which goes back to the client: a name holding a card
-    /// number is shown as `?`, an empty one as `""`.
-    fn member(&self, name: &str) -> String {
-        let name = shown_member(name);
-        if self.at.is_empty() {
-            name.to_owned()
-        } else {
-            format!("{}.{name}", self.at)
+/// Where a value is, written out only for a member named twice: most bodies have none, and
+/// writing every member's path cost more than parsing the body.
+#[derive(Clone, Copy)]
+enum At<'p> {
+    Root,
+    Member(&'p At<'p>, &'p str),
+    Item(&'p At<'p>, usize),
+}
+
+impl At<'_> {
+    /// The path as it goes back to the client: a name holding a card number is shown as
+    /// `?`, an empty one as `""`.
+    fn path(&self) -> String {
+        match self {
+            At::Root => String::new(),
+            At::Member(parent, name) => {
+                let (parent, name) = (parent.path(), shown_member(name));
+                if parent.is_empty() {
+                    name.to_owned()
+                } else {
+                    format!("{parent}.{name}")
+                }
+            }
+            At::Item(parent, i) => format!("{}[{i}]", parent.path()),
         }
     }
 }
 
-impl<'de> DeserializeSeed<'de> for Strict<'_> {
+impl<'de> DeserializeSeed<'de> for Strict<'_, '_> {
     type Value = Value;
 
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
@@ -80,7 +95,7 @@ impl<'de> DeserializeSeed<'de> for Strict<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for Strict<'_> {
+impl<'de> Visitor<'de> for Strict<'_, '_> {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -122,7 +137,7 @@ impl<'de> Visitor<'de> for Strict<'_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<Value, A::Error> {
         let mut values = Vec::new();
         while let Some(value) = items.next_element_seed(Strict {
-            at: format!("{}[{}]", self.at, values.len()),
+            at: At::Item(&self.at, values.len()),
             repeated: self.repeated,
         })? {
             values.push(value);
@@ -133,13 +148,12 @@ impl<'de> Visitor<'de> for Strict<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut members: A) -> Result<Value, A::Error> {
         let mut map = Map::new();
         while let Some(name) = members.next_key::<String>()? {
-            let at = self.member(&name);
             if map.contains_key(&name) {
-                *self.repeated.borrow_mut() = Some(at);
+                *self.repeated.borrow_mut() = Some(At::Member(&self.at, &name).path());
                 return Err(de::Error::custom("a member is named more than once"));
             }
             let value = members.next_value_seed(Strict {
-                at,
+                at: At::Member(&self.at, &name),
                 repeated: self.repeated,
             })?;
             map.insert(name, value);
