@@ -171,6 +171,7 @@ async fn import(
     let mut progress = Progress::new(rows.saturating_sub(u64::from(format == Format::Csv)));
     let mut summary = Summary::default();
     let mut failed = None;
+    let mut write_failed = false;
     let mut flight = Flight::new(shape.in_flight);
     'read: while let Some(chunk) = chunks.recv().await {
         let chunk = match chunk {
@@ -189,6 +190,7 @@ async fn import(
             let Some(done) = flight.oldest() else { break };
             if let Err(e) = settle(done, &mut rejects, &mut summary, &mut progress).await? {
                 failed = Some(e);
+                write_failed = true;
                 break 'read;
             }
         }
@@ -200,14 +202,16 @@ async fn import(
         });
         flight.push(chunk.rows, ids, task);
     }
-    // What is still in flight is waited for, and reported up to the first that failed;
-    // a chunk stored after it is replayed by a rerun.
+    // What is still in flight (all of it before a line the reader failed at) is waited for,
+    // and reported up to the first chunk that failed; one stored after it is replayed by a
+    // rerun.
     while let Some(done) = flight.oldest() {
-        if failed.is_some() {
+        if write_failed {
             let _ = done.task.await;
             continue;
         }
         if let Err(e) = settle(done, &mut rejects, &mut summary, &mut progress).await? {
+            write_failed = true;
             failed = Some(e);
         }
     }
