@@ -303,6 +303,43 @@ async fn a_rerun_stores_nothing_twice(backend: Backend) {
     stored_once(&app, &ids).await;
 }
 
+async fn a_line_repeating_an_earlier_chunks_id_is_the_one_refused(backend: Backend) {
+    // Chunks of three lines; every seventh line repeats the id of the line three before it,
+    // in the chunk just before, which may still be being written.
+    let app = TestApp::spawn(backend).await;
+    let file = app.db.dir().join("repeats.ndjson");
+    let id = |i: usize| {
+        if i % 7 == 5 {
+            format!("repeat-{}", i - 3)
+        } else {
+            format!("repeat-{i}")
+        }
+    };
+    let lines: Vec<String> = (0..30)
+        .map(|i| {
+            json!({"externalId": id(i), "customerProfile": "b2b", "customAttributes": {"row": format!("line {}", i + 1)}})
+                .to_string()
+        })
+        .collect();
+    write_lines(&file, &lines);
+    let path = file.to_str().unwrap();
+    assert_eq!(imported(&app, &[path, "--chunk", "3"]), counts(26, 0, 4, 0));
+    let refused: Vec<u64> = rejects(&rejects_path(&file)).into_keys().collect();
+    assert_eq!(refused, vec![6, 13, 20, 27]);
+    let ids: BTreeSet<String> = (0..30).map(id).collect();
+    stored_once(&app, &ids).await;
+    // The first line with an id is the one stored.
+    let customers = all(&app.admin, "customers").await;
+    for i in [2, 9, 16, 23] {
+        assert_eq!(
+            customers[&id(i)]["customAttributes"]["row"],
+            json!(format!("line {}", i + 1)),
+            "{}",
+            id(i)
+        );
+    }
+}
+
 async fn an_import_killed_midway_resumes_exactly_once(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let file = app.db.dir().join("big.ndjson");
@@ -664,6 +701,7 @@ both_backends!(
     bad_lines_are_answered_by_line_and_field,
     a_rerun_stores_nothing_twice,
     an_import_killed_midway_resumes_exactly_once,
+    a_line_repeating_an_earlier_chunks_id_is_the_one_refused,
     the_bank_door_takes_one_customer_a_line,
     csv_rows_are_customers,
     the_server_answers_during_an_import,

@@ -59,9 +59,10 @@ static INSERT: Statement = Statement::new(
          SELECT id, status, account_type, portfolio, opened_on, closed_on FROM m \
          WHERE status IS NOT NULL), \
      k AS ( \
-         SELECT k.account, k.ext, c.id FROM unnest($19::TEXT[], $20::TEXT[]) AS k(account, ext) \
-         JOIN a ON a.id = k.account \
-         LEFT JOIN customers c ON c.tenant_id = $1 AND c.external_id = k.ext), \
+         SELECT k.account, k.ext, (SELECT c.id FROM customers c \
+             WHERE c.tenant_id = $1 AND c.external_id = k.ext) AS id \
+         FROM unnest($19::TEXT[], $20::TEXT[]) AS k(account, ext) \
+         JOIN a ON a.id = k.account), \
      ko AS ( \
          INSERT INTO account_owners (account_id, customer_id, is_primary) \
          SELECT account, id, FALSE FROM k WHERE id IS NOT NULL ON CONFLICT DO NOTHING), \

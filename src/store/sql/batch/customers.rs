@@ -17,7 +17,8 @@ use crate::store::{Result, WriteCtx};
 /// `$1` the tenant, `$2`… one array per column of `n`, `$25` the actor and `$26` the time.
 /// It returns a row `(id, stored parent)` per customer inserted (a taken external id is
 /// skipped, so the unique index decides) and a row `(customer, kind, object)` per link
-/// that waited for one.
+/// that waited for one. The stored parent is one index probe a row: a join planned for
+/// the arrays' unknown length read every customer of the tenant, once a chunk.
 static INSERT: Statement = Statement::new(
     "WITH n AS ( \
          SELECT * FROM unnest($2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], \
@@ -31,8 +32,8 @@ static INSERT: Statement = Statement::new(
              enrollment_end, enrollment_opt_in, alert_opt_ins, targeting, \
              redemption_eligibility, ord)), \
      f AS ( \
-         SELECT n.*, p.id AS parent_id FROM n \
-         LEFT JOIN customers p ON p.tenant_id = $1 AND p.external_id = n.awaited), \
+         SELECT n.*, (SELECT p.id FROM customers p \
+             WHERE p.tenant_id = $1 AND p.external_id = n.awaited) AS parent_id FROM n), \
      c AS ( \
          INSERT INTO customers (id, tenant_id, external_id, profile, segment, custom_name, \
              custom_attributes, state, state_reason, test_customer, parent_id, created_at, \
