@@ -188,6 +188,19 @@ impl<C: GenericClient> Conn for PgConn<'_, C> {
         decode_all(&rows, decode)
     }
 
+    async fn query_shaped<T, F>(&self, sql: &str, params: &[Param<'_>], decode: F) -> Result<Vec<T>>
+    where
+        F: FnMut(&dyn Row) -> Result<T>,
+    {
+        let prepared = self.0.prepare_cached(sql).await.map_err(db_error)?;
+        let rows = self
+            .0
+            .query(&prepared, &values(params))
+            .await
+            .map_err(db_error)?;
+        decode_all(&rows, decode)
+    }
+
     async fn savepoint(&self) -> Result<()> {
         self.0
             .batch_execute("SAVEPOINT work")

@@ -109,6 +109,14 @@ impl<C: Conn> Conn for Counted<'_, C> {
         self.conn.query_varying(sql, params, decode).await
     }
 
+    async fn query_shaped<T, F>(&self, sql: &str, params: &[Param<'_>], decode: F) -> Result<Vec<T>>
+    where
+        F: FnMut(&dyn Row) -> Result<T>,
+    {
+        self.count();
+        self.conn.query_shaped(sql, params, decode).await
+    }
+
     async fn savepoint(&self) -> Result<()> {
         self.count();
         self.conn.savepoint().await

@@ -347,6 +347,17 @@ pub(crate) trait Conn {
     where
         F: FnMut(&dyn Row) -> Result<T>;
 
+    /// A query whose text is one of a few, bounded by the code that makes it (a listing's
+    /// filters given or not, its limit one of a few): kept prepared, so that a read is not
+    /// parsed and planned anew each time. SQLite keeps every text in its bounded cache of
+    /// statements anyway.
+    async fn query_shaped<T, F>(&self, sql: &str, params: &[Param<'_>], decode: F) -> Result<Vec<T>>
+    where
+        F: FnMut(&dyn Row) -> Result<T>,
+    {
+        self.query_varying(sql, params, decode).await
+    }
+
     /// Begins the savepoint that a refused write rolls back to.
     async fn savepoint(&self) -> Result<()>;
     async fn release(&self) -> Result<()>;

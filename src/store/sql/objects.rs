@@ -63,8 +63,9 @@ pub(crate) async fn objects<C: Conn>(
 ) -> Result<Vec<Record>> {
     let listing = Listing::of(conn.dialect(), kind, tenant, filter);
     let mut records = conn
-        .query_varying(&listing.sql, &listing.params, decoder(kind))
+        .query_shaped(&listing.sql, &listing.params, decoder(kind))
         .await?;
+    records.truncate(filter.limit);
     complete(conn, kind, &mut records).await?;
     Ok(records)
 }
@@ -77,6 +78,21 @@ async fn complete<C: Conn>(conn: &C, kind: Kind, records: &mut [Record]) -> Resu
         Kind::Customer => contacts::complete(conn, records).await,
         Kind::Subscriber => Ok(()),
     }
+}
+
+/// The limits a PostgreSQL listing is prepared with: the usual page sizes (each with the
+/// row more that tells whether more follow) as they are, any other rounded up to the next,
+/// the rows beyond it dropped. A limit written in the text, not bound, is what lets
+/// PostgreSQL keep one plan for the statement instead of planning it at every read (it
+/// cannot cost a bound limit, so it plans each anew), and the few texts keep its
+/// connections' caches of prepared statements small.
+const PREPARED_LIMITS: [usize; 10] = [2, 11, 21, 26, 51, 101, 201, 251, 501, 1001];
+
+fn prepared_limit(limit: usize) -> usize {
+    PREPARED_LIMITS
+        .into_iter()
+        .find(|&prepared| prepared >= limit)
+        .unwrap_or(limit)
 }
 
 /// A listing's query: one condition per filter given, so its text varies with them.
@@ -116,9 +132,13 @@ impl<'a> Listing<'a> {
                 listing.sql.push(')');
             }
         }
+        let limit = match dialect {
+            Dialect::Postgres => prepared_limit(filter.limit),
+            Dialect::Sqlite => filter.limit,
+        };
         listing
             .sql
-            .push_str(&format!(" ORDER BY x.id LIMIT {}", filter.limit));
+            .push_str(&format!(" ORDER BY x.id LIMIT {limit}"));
         listing
     }
 
@@ -158,8 +178,17 @@ mod tests {
         ));
         assert_eq!(listing.params.len(), 4);
         let subscribers = Listing::of(Dialect::Postgres, Kind::Subscriber, "t", &filter);
-        assert!(subscribers
-            .sql
-            .contains("WHERE x.tenant_id = $1 AND (x.segment = $2) AND (x.id > $3) ORDER BY"));
+        assert!(subscribers.sql.ends_with(
+            "WHERE x.tenant_id = $1 AND (x.segment = $2) AND (x.id > $3) ORDER BY x.id LIMIT 11"
+        ));
+    }
+
+    #[test]
+    fn a_prepared_limit_is_a_usual_page_size_or_the_next_one() {
+        assert_eq!(prepared_limit(2), 2);
+        assert_eq!(prepared_limit(3), 11);
+        assert_eq!(prepared_limit(101), 101);
+        assert_eq!(prepared_limit(102), 201);
+        assert_eq!(prepared_limit(5000), 5000);
     }
 }
