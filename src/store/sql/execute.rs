@@ -132,21 +132,20 @@ async fn finish<C: Conn>(
                 None => events::record_many(conn, ctx, &many).await,
             }
         }
-        ([_, _, ..], claim) if conn.dialect() == Dialect::Sqlite => {
-            let body_event = events::record_numbered(conn, ctx, written, &answer.body).await?;
-            match claim {
-                Some(claim) => idempotency::keep(conn, ctx, claim, answer, body_event).await,
-                None => Ok(()),
-            }
-        }
         (written, claim) => {
-            let mut body_event = None;
-            for event in written {
-                let key = events::record(conn, ctx, event).await?;
-                if event.data.as_bytes() == answer.body.as_slice() {
-                    body_event = Some(key);
+            let body_event = if written.len() > 1 && conn.dialect() == Dialect::Sqlite {
+                // Many events to a statement, numbered by the one writer.
+                events::record_numbered(conn, ctx, written, &answer.body).await?
+            } else {
+                let mut body_event = None;
+                for event in written {
+                    let key = events::record(conn, ctx, event).await?;
+                    if event.data.as_bytes() == answer.body.as_slice() {
+                        body_event = Some(key);
+                    }
                 }
-            }
+                body_event
+            };
             match claim {
                 Some(claim) => idempotency::keep(conn, ctx, claim, answer, body_event).await,
                 None => Ok(()),

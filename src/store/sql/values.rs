@@ -26,7 +26,7 @@ pub(crate) fn marks(n: usize) -> String {
 
 /// `rows` parenthesised groups of `columns` `?`s, for a multi-row `VALUES`.
 pub(crate) fn rows(rows: usize, columns: usize) -> String {
-    let row = format!("({})", vec!["?"; columns].join(", "));
+    let row = format!("({})", marks(columns));
     vec![row; rows].join(", ")
 }
 

@@ -10,14 +10,14 @@
 //! start the log from its beginning again, so the log stays bounded however busy the
 //! writer is. Durability is untouched: a commit is durable in the log before any checkpoint.
 
-use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use rusqlite::Connection;
 
 /// Log pages at which the writer checkpoints itself, finishing what this thread left.
-pub(super) const WRITER_PAGES: i64 = 4_000;
+const WRITER_PAGES: i64 = 4_000;
 /// The least time between two of this thread's checkpoints: each one fsyncs the database,
 /// and a page changed by many commits in that time is copied once.
 const PAUSE: Duration = Duration::from_millis(20);
@@ -28,21 +28,22 @@ pub(super) struct Checkpoints {
 }
 
 impl Checkpoints {
-    /// Starts the thread on its own read-write connection to the database.
-    pub(super) fn start(conn: Connection) -> Self {
+    /// Starts the thread on its own read-write connection to the database, and leaves the
+    /// writer's own checkpoints to the log's tail.
+    pub(super) fn start(writer: &Connection, conn: Connection) -> rusqlite::Result<Self> {
+        writer.pragma_update(None, "wal_autocheckpoint", WRITER_PAGES)?;
         let (nudge, nudged) = mpsc::sync_channel(1);
         let thread = std::thread::Builder::new()
             .name("sqlite-checkpoints".into())
             .spawn(move || run(&conn, &nudged))
             .expect("spawning the SQLite checkpoint thread");
-        Self { nudge, thread }
+        Ok(Self { nudge, thread })
     }
 
     /// Tells the thread that the writer committed; nudges while it works are one.
     pub(super) fn nudge(&self) {
-        match self.nudge.try_send(()) {
-            Ok(()) | Err(TrySendError::Full(())) | Err(TrySendError::Disconnected(())) => {}
-        }
+        // Full: a nudge is waiting already. Disconnected: the thread has stopped.
+        let _ = self.nudge.try_send(());
     }
 
     /// Lets a checkpoint under way finish, and stops the thread.

@@ -158,9 +158,8 @@ impl SqliteStore {
                 loop {
                     let opened = open_connection(&writer_path, false).and_then(|mut conn| {
                         migrate(&mut conn)?;
-                        conn.pragma_update(None, "wal_autocheckpoint", checkpoints::WRITER_PAGES)
-                            .map_err(db_error)?;
-                        let checkpoints = Checkpoints::start(open_connection(&writer_path, false)?);
+                        let own = open_connection(&writer_path, false)?;
+                        let checkpoints = Checkpoints::start(&conn, own).map_err(db_error)?;
                         Ok((conn, checkpoints))
                     });
                     match opened {
