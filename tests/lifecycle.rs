@@ -839,6 +839,84 @@ async fn a_segment_change_is_kept_in_the_segment_history(backend: Backend) {
     }
 }
 
+/// Rewrites the object's row as releases before `created_by` stored it: its creation kept
+/// as a row of each history, not on the object's row.
+async fn store_as_before(app: &TestApp, kind: &str, id: &str) {
+    let entity = kind.trim_end_matches('s');
+    app.db
+        .execute(&format!(
+            "INSERT INTO state_history (tenant_id, entity, entity_id, state, state_reason, actor, at) \
+                 SELECT tenant_id, '{entity}', id, first_state, first_reason, 'earlier', created_at \
+                 FROM {kind} WHERE id = '{id}'; \
+             INSERT INTO segment_history (tenant_id, entity, entity_id, segment, actor, at) \
+                 SELECT tenant_id, '{entity}', id, first_segment, 'earlier', created_at \
+                 FROM {kind} WHERE id = '{id}' AND first_segment IS NOT NULL; \
+             UPDATE {kind} SET created_by = NULL, first_state = NULL, first_reason = NULL, \
+                 first_segment = NULL WHERE id = '{id}'"
+        ))
+        .await;
+}
+
+async fn a_history_begins_with_the_creation_however_it_was_stored(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    add_segments(&app).await;
+    let now = trio(&app, "now").await;
+    let before = trio(&app, "before").await;
+    for (kind, id) in KINDS.iter().zip(&before) {
+        store_as_before(&app, kind, id).await;
+    }
+    for (kind, (now, before)) in KINDS.iter().zip(now.iter().zip(&before)) {
+        for (id, actor) in [(now, None), (before, Some("earlier"))] {
+            let object = read(&app.admin, kind, id).await;
+            let states = history(&app, kind, id, "states").await;
+            assert_eq!(states.len(), 1, "{kind}: {states:?}");
+            assert_eq!(states[0]["state"], object["state"]["state"], "{kind}");
+            assert_eq!(
+                states[0]["stateReason"], object["state"]["stateReason"],
+                "{kind}"
+            );
+            assert_eq!(states[0]["at"], object["createdAt"], "{kind}");
+            let segments = history(&app, kind, id, "segments").await;
+            let segment = &object[segment_field(kind)];
+            assert_eq!(segments.len(), usize::from(!segment.is_null()), "{kind}");
+            for entry in &segments {
+                assert_eq!(&entry["segment"], segment, "{kind}");
+                assert_eq!(entry["at"], object["createdAt"], "{kind}");
+            }
+            if let Some(actor) = actor {
+                assert_eq!(states[0]["actor"], actor, "{kind}");
+                for entry in &segments {
+                    assert_eq!(entry["actor"], actor, "{kind}");
+                }
+            }
+        }
+        let start = states(&app, kind, now).await;
+        for id in [now, before] {
+            let body =
+                json!({"state": "SUSPENDED", "stateReason": "dfltSuspended", "cascade": false});
+            change_ok(&app, kind, id, body).await;
+            let reply = patch(
+                &app.admin,
+                kind,
+                id,
+                &json!({segment_field(kind): other_segment(kind)}),
+            )
+            .await;
+            assert_eq!(reply.status, 200, "{kind}: {}", reply.text);
+            let mut expected = start.clone();
+            expected.push(pair("SUSPENDED", "dfltSuspended"));
+            assert_eq!(states(&app, kind, id).await, expected, "{kind}");
+            let segments = segments(&app, kind, id).await;
+            assert_eq!(segments.last().unwrap(), other_segment(kind), "{kind}");
+        }
+        assert_eq!(
+            segments(&app, kind, now).await,
+            segments(&app, kind, before).await,
+            "{kind}"
+        );
+    }
+}
+
 both_backends!(
     a_state_change_answers_the_entity_as_get_does,
     unknown_and_foreign_ids_are_not_found,
@@ -854,4 +932,5 @@ both_backends!(
     a_patch_needs_the_merge_patch_media_type,
     a_patch_keeps_external_ids_unique_per_kind,
     a_segment_change_is_kept_in_the_segment_history,
+    a_history_begins_with_the_creation_however_it_was_stored,
 );

@@ -99,6 +99,22 @@ impl TestDb {
     pub fn dir(&self) -> &std::path::Path {
         self._dir.path()
     }
+
+    /// Runs `sql` (statements separated by `;`) straight on the database, beside whatever
+    /// server uses it: for a test that needs rows shaped as an older release wrote them.
+    pub async fn execute(&self, sql: &str) {
+        if let Some(path) = self.url.strip_prefix("sqlite://") {
+            let conn = rusqlite::Connection::open(path).expect("opening the SQLite file");
+            conn.busy_timeout(Duration::from_secs(10)).unwrap();
+            conn.execute_batch(sql).expect("running the SQL");
+            return;
+        }
+        let (client, connection) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls)
+            .await
+            .expect("connecting to PostgreSQL");
+        tokio::spawn(connection);
+        client.batch_execute(sql).await.expect("running the SQL");
+    }
 }
 
 impl Drop for TestDb {

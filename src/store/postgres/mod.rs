@@ -46,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0009_shared_answer_body.sql"),
     include_str!("migrations/0010_relay.sql"),
     include_str!("migrations/0011_link_gates.sql"),
+    include_str!("migrations/0012_first_history_in_row.sql"),
 ];
 const POOL_SIZE: usize = 32;
 

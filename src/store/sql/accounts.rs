@@ -4,7 +4,7 @@
 use super::bank::{self, account_columns};
 use super::pending::{self, AWAITED_OWNERS, AWAITED_OWNERS_OF_PAGE};
 use super::references::resolve_live;
-use super::{attributes_json, cards, common, customers, history, taken, Conn, Row, Statement};
+use super::{attributes_json, cards, common, customers, taken, Conn, Row, Statement};
 use super::{joint, must_exist, read_one, Step, WHERE_ONE};
 use crate::domain::account::{NewAccount, Owner};
 use crate::domain::object::OnExisting;
@@ -125,8 +125,9 @@ async fn fill<C: Conn, T: Clone>(
 macro_rules! insert_account {
     () => {
         "INSERT INTO accounts (id, tenant_id, external_id, profile, segment, custom_name, \
-             custom_attributes, state, state_reason, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)"
+             custom_attributes, state, state_reason, created_at, updated_at, created_by, \
+             first_state, first_reason, first_segment) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $8, $9, $5)"
     };
 }
 static INSERT: Statement = Statement::new(insert_account!());
@@ -175,6 +176,7 @@ pub(crate) async fn create<C: Conn>(
         e.state.state,
         &e.state.state_reason,
         e.at,
+        &ctx.actor,
     ];
     if new.on_existing != OnExisting::Refuse {
         if conn.exec(&INSERT_OR_SKIP, params).await? == 0 {
@@ -185,7 +187,6 @@ pub(crate) async fn create<C: Conn>(
     }
     conn.exec(&INSERT_PRIMARY_OWNER, params![&e.id, &owner])
         .await?;
-    history::record_created(conn, ctx, Kind::Account, e).await?;
     if let Some(fields) = &new.bank {
         bank::insert_account(conn, &e.id, fields).await?;
     }

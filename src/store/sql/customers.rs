@@ -9,7 +9,7 @@ use super::parents::{self, ParentRef};
 use super::pending::{self, take_pending_cte, Awaiting};
 use super::references::resolve_live;
 use super::WHERE_ONE;
-use super::{attributes_json, common, history, taken, Conn, Param, Row, Statement, Step};
+use super::{attributes_json, common, taken, Conn, Param, Row, Statement, Step};
 use crate::domain::customer::NewCustomer;
 use crate::domain::object::OnExisting;
 use crate::domain::outcome::Created;
@@ -63,36 +63,32 @@ fn number(stored: Option<i64>) -> Result<Option<u64>> {
         .transpose()
 }
 
+/// `$1`…`$12` are the customer's columns (`$11` its parent), `$13` who creates it: its
+/// first state and segment entries are its own columns (see `history`).
 macro_rules! insert_customer {
     ($parent:literal, $number:literal) => {
         concat!(
             "INSERT INTO customers (id, tenant_id, external_id, profile, segment, custom_name, \
                  custom_attributes, state, state_reason, test_customer, parent_id, created_at, \
-                 updated_at, number) \
+                 updated_at, number, created_by, first_state, first_reason, first_segment) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, ",
             $parent,
             ", $12, $12, ",
             $number,
-            ")"
+            ", $13, $8, $9, $5)"
         )
     };
 }
 
-/// The insert, both first histories and the taking of the links that awaited the customer,
-/// in one statement. It returns no row when refused, else one row per link taken (one row
-/// of NULLs when none was), each with the new customer's parent.
-macro_rules! insert_with_histories {
+/// The insert and the taking of the links that awaited the customer, in one statement. It
+/// returns no row when refused, else one row per link taken (one row of NULLs when none
+/// was), each with the new customer's parent.
+macro_rules! insert_taking_links {
     ($parent:literal, $number:literal, $gate:literal, $($more:tt)*) => {
         concat!(
             "WITH c AS (",
             insert_customer!($parent, $number),
-            " ON CONFLICT (tenant_id, external_id) DO NOTHING RETURNING id, parent_id), \
-             s AS ( \
-                 INSERT INTO state_history (tenant_id, entity, entity_id, state, state_reason, actor, at) \
-                 SELECT $2, 'customer', id, $8, $9, $13, $14 FROM c), \
-             g AS ( \
-                 INSERT INTO segment_history (tenant_id, entity, entity_id, segment, actor, at) \
-                 SELECT $2, 'customer', id, $5, $13, $14 FROM c WHERE $5::TEXT IS NOT NULL), ",
+            " ON CONFLICT (tenant_id, external_id) DO NOTHING RETURNING id, parent_id), ",
             take_pending_cte!($gate),
             $($more)*,
             " SELECT c.parent_id, p.kind, p.object_id, ",
@@ -102,30 +98,30 @@ macro_rules! insert_with_histories {
     };
 }
 
-static INSERT: Statement = Statement::new(insert_customer!("$11", "$13"));
+static INSERT: Statement = Statement::new(insert_customer!("$11", "$14"));
 
 /// A create in one round trip. A taken external id is skipped rather than failing, so a
 /// refused create aborts nothing and needs no savepoint.
-/// `$16` is its gate.
-static INSERT_WITH_HISTORIES: Statement =
-    Statement::new(insert_with_histories!("$11", "$15", "$16", ""));
+/// `$15` is its gate.
+static INSERT_TAKING_LINKS: Statement =
+    Statement::new(insert_taking_links!("$11", "$14", "$15", ""));
 
-/// The same for a customer with a bank profile or an awaited parent: `$15` names the parent
-/// it awaits, linked here when stored and else left waiting (`w`); `$16`… are the profile,
-/// `$26` the number and `$27` the gate.
-static INSERT_BANK_WITH_HISTORIES: Statement = Statement::new(insert_with_histories!(
-    "COALESCE($11, (SELECT id FROM customers WHERE tenant_id = $2 AND external_id = $15))",
+/// The same for a customer with a bank profile or an awaited parent: `$14` names the parent
+/// it awaits, linked here when stored and else left waiting (`w`); `$15`… are the profile,
+/// `$25` the number and `$26` the gate.
+static INSERT_BANK_TAKING_LINKS: Statement = Statement::new(insert_taking_links!(
+    "COALESCE($11, (SELECT id FROM customers WHERE tenant_id = $2 AND external_id = $14))",
+    "$25",
     "$26",
-    "$27",
     concat!(
         ", w AS ( \
              INSERT INTO pending_links (tenant_id, source_customer_id, kind, object_id) \
-             SELECT $2, $15, 'parent', id FROM c WHERE parent_id IS NULL AND $15::TEXT IS NOT NULL), \
+             SELECT $2, $14, 'parent', id FROM c WHERE parent_id IS NULL AND $14::TEXT IS NOT NULL), \
          b AS ( \
              INSERT INTO bank_customers (customer_id, ",
         profile_insert_columns!(),
-        ") SELECT id, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25 FROM c \
-             WHERE $16::TEXT IS NOT NULL)"
+        ") SELECT id, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24 FROM c \
+             WHERE $15::TEXT IS NOT NULL)"
     )
 ));
 
@@ -183,7 +179,6 @@ pub(crate) async fn create<C: Conn>(
         parent_id,
         e.at,
         &ctx.actor,
-        ctx.at,
     ];
     let number = new.number.map(stored_number).transpose()?;
     let (stored_parent, took) = if conn.dialect().writes_in_ctes() {
@@ -245,7 +240,7 @@ async fn insert_in_one<C: Conn>(
     let rows = if new.bank.is_none() && awaited.is_none() {
         let mut all = params.to_vec();
         all.extend([Param::OptI64(number), Param::OptI64(gate)]);
-        conn.query(&INSERT_WITH_HISTORIES, &all, decode).await?
+        conn.query(&INSERT_TAKING_LINKS, &all, decode).await?
     } else {
         let alerts = new
             .bank
@@ -259,8 +254,7 @@ async fn insert_in_one<C: Conn>(
             _ => all.extend(bank::no_profile_params()),
         }
         all.extend([Param::OptI64(number), Param::OptI64(gate)]);
-        conn.query(&INSERT_BANK_WITH_HISTORIES, &all, decode)
-            .await?
+        conn.query(&INSERT_BANK_TAKING_LINKS, &all, decode).await?
     };
     let Some((parent, _, clear)) = rows.first() else {
         return Ok(Err(Refusal::Taken {
@@ -300,13 +294,12 @@ async fn insert_in_steps<C: Conn>(
         Some(external_id) => pending::customer(conn, &ctx.tenant, external_id).await?,
         None => None,
     };
-    let mut insert = params[..12].to_vec();
+    let mut insert = params.to_vec();
     if let Some(id) = &found {
         insert[10] = Param::Text(id);
     }
     insert.push(Param::OptI64(number));
     accept!(taken(conn.exec_unique(&INSERT, &insert).await?, item));
-    history::record_created(conn, ctx, Kind::Customer, e).await?;
     if let Some(profile) = &new.bank {
         bank::insert_profile(conn, &e.id, profile).await?;
     }

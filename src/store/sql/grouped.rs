@@ -1,7 +1,7 @@
 //! Native customer creates that wait at the same moment, written as one group where a
-//! statement is a round trip (PostgreSQL): every claim and every customer, with its
-//! histories, the links that awaited it and its gate, in one statement ([`INSERT`]); every
-//! event and every kept answer in another ([`FINISH`]). Each create still gets the answer
+//! statement is a round trip (PostgreSQL): every claim and every customer, the links that
+//! awaited it and its gate, in one statement ([`INSERT`]); every event and every kept
+//! answer in another ([`FINISH`]). Each create still gets the answer
 //! it would get alone: the unique indexes decide, and `ON CONFLICT DO NOTHING` skips only
 //! the row of the create whose claim or external id is taken (by a commit elsewhere, or by
 //! an earlier create of the same group), so a duplicate aborts none of its neighbours.
@@ -92,19 +92,13 @@ pub(crate) static INSERT: Statement = Statement::new(
      c AS ( \
          INSERT INTO customers (id, tenant_id, external_id, profile, segment, custom_name, \
              custom_attributes, state, state_reason, test_customer, parent_id, created_at, \
-             updated_at, number) \
+             updated_at, number, created_by, first_state, first_reason, first_segment) \
          SELECT id, tenant, external_id, profile, segment, custom_name, custom_attributes, \
-             state, state_reason, test_customer, NULL, created_at, created_at, number \
+             state, state_reason, test_customer, NULL, created_at, created_at, number, actor, \
+             state, state_reason, segment \
          FROM f ORDER BY tenant, external_id, ord \
          ON CONFLICT (tenant_id, external_id) DO NOTHING RETURNING id), \
      m AS (SELECT f.* FROM f JOIN c ON c.id = f.id), \
-     s AS ( \
-         INSERT INTO state_history (tenant_id, entity, entity_id, state, state_reason, actor, at) \
-         SELECT tenant, 'customer', id, state, state_reason, actor, at FROM m ORDER BY ord), \
-     g AS ( \
-         INSERT INTO segment_history (tenant_id, entity, entity_id, segment, actor, at) \
-         SELECT tenant, 'customer', id, segment, actor, at FROM m WHERE segment IS NOT NULL \
-         ORDER BY ord), \
      p AS ( \
          DELETE FROM pending_links w USING m \
          WHERE w.tenant_id = m.tenant AND w.source_customer_id = m.external_id \

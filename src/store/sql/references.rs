@@ -14,7 +14,6 @@ const BY_ID: &str = "SELECT id, external_id, state FROM {table} WHERE tenant_id 
 const BY_EXTERNAL_ID: &str =
     "SELECT id, external_id, state FROM {table} WHERE tenant_id = $1 AND external_id = $2";
 
-static FIND: PerKind = PerKind::new(BY_ID);
 /// A write locks what it changes, so two changes of one object cannot interleave.
 static LOCK: PerKind = PerKind::locking(BY_ID, " FOR UPDATE");
 /// A reference is share-locked until the write commits: a state change of the parent
@@ -37,17 +36,6 @@ fn found(row: &dyn Row) -> Result<Found> {
         },
         state: parse_state(row.text(2)?)?,
     })
-}
-
-/// Whether the object exists, without locking it.
-pub(crate) async fn find<C: Conn>(
-    conn: &C,
-    kind: Kind,
-    tenant: &str,
-    id: &str,
-) -> Result<Option<Found>> {
-    conn.query_opt(FIND.of(kind), params![tenant, id], found)
-        .await
 }
 
 /// The object a write changes, locked for it where rows are locked.

@@ -1,7 +1,7 @@
 //! Subscribers: their rows, and creating one in an account that exists or is created with it.
 
 use super::references::resolve_live;
-use super::{accounts, attributes_json, common, history, taken, Conn, Row, Statement, Step};
+use super::{accounts, attributes_json, common, taken, Conn, Row, Statement, Step};
 use super::{must_exist, read_one, WHERE_ONE};
 use crate::domain::outcome::Created;
 use crate::domain::path::Field;
@@ -39,8 +39,9 @@ pub(crate) fn decode(row: &dyn Row) -> Result<Record> {
 static INSERT: Statement = Statement::new(
     "INSERT INTO subscribers (id, tenant_id, external_id, profile, segment, custom_name, \
          custom_attributes, state, state_reason, account_id, primary_resource_type, \
-         primary_resource, created_at, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+         primary_resource, created_at, updated_at, created_by, first_state, first_reason, \
+         first_segment) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $8, $9, $5)",
 );
 
 /// Creates a subscriber (item `item` of the write); its parents are the account and the
@@ -86,11 +87,11 @@ pub(crate) async fn create<C: Conn>(
                 resource.map(|r| r.resource_type.as_str()),
                 resource.map(|r| r.value.as_str()),
                 e.at,
+                &ctx.actor,
             ],
         )
         .await?;
     accept!(taken(inserted, item));
-    history::record_created(conn, ctx, Kind::Subscriber, e).await?;
     let found = read_one(conn, &ONE, decode, &ctx.tenant, &e.id).await?;
     let object = must_exist(found, Kind::Subscriber, &e.id)?;
     Ok(Ok(Created::new(object, parents)))

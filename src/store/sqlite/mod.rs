@@ -43,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_tenant_event_seq.sql"),
     include_str!("migrations/0009_shared_answer_body.sql"),
     include_str!("migrations/0010_relay.sql"),
+    include_str!("migrations/0011_first_history_in_row.sql"),
 ];
 const READERS: usize = 4;
 const MAX_BATCH: usize = 256;

@@ -1,4 +1,4 @@
-//! A bank batch's accounts in one insert: primary owners, histories, bank fields,
+//! A bank batch's accounts in one insert: primary owners, bank fields,
 //! co-owners (linked when stored, else awaited) and cards come with it. An account whose
 //! external id is taken joins the stored copy or is refused, as in the per-row path; the
 //! accounts created are then read back together.
@@ -25,8 +25,8 @@ static STORED_OWNERS: Statement = Statement::locking(
     " FOR SHARE",
 );
 
-/// `$1` the tenant, `$2`…`$16` the accounts' columns, `$17` the actor and `$18` the time,
-/// `$19` and `$20` the (account, co-owner) pairs, `$21`… the cards' columns. It returns
+/// `$1` the tenant, `$2`…`$16` the accounts' columns, `$17` the actor, `$18` and `$19`
+/// the (account, co-owner) pairs, `$20`… the cards' columns. It returns
 /// the id of each account inserted; a taken external id is skipped, for the caller to join.
 static INSERT: Statement = Statement::new(
     "WITH n AS ( \
@@ -38,21 +38,15 @@ static INSERT: Statement = Statement::new(
              ord)), \
      a AS ( \
          INSERT INTO accounts (id, tenant_id, external_id, profile, segment, custom_name, \
-             custom_attributes, state, state_reason, created_at, updated_at) \
+             custom_attributes, state, state_reason, created_at, updated_at, created_by, \
+             first_state, first_reason, first_segment) \
          SELECT id, $1, external_id, profile, segment, custom_name, custom_attributes, state, \
-             state_reason, at, at FROM n ORDER BY ord \
+             state_reason, at, at, $17, state, state_reason, segment FROM n ORDER BY ord \
          ON CONFLICT (tenant_id, external_id) DO NOTHING RETURNING id), \
      m AS (SELECT n.* FROM n JOIN a ON a.id = n.id), \
      o AS ( \
          INSERT INTO account_owners (account_id, customer_id, is_primary) \
          SELECT id, owner, TRUE FROM m), \
-     s AS ( \
-         INSERT INTO state_history (tenant_id, entity, entity_id, state, state_reason, actor, at) \
-         SELECT $1, 'account', id, state, state_reason, $17, $18 FROM m ORDER BY ord), \
-     g AS ( \
-         INSERT INTO segment_history (tenant_id, entity, entity_id, segment, actor, at) \
-         SELECT $1, 'account', id, segment, $17, $18 FROM m WHERE segment IS NOT NULL \
-         ORDER BY ord), \
      b AS ( \
          INSERT INTO bank_accounts (account_id, status, account_type, portfolio, opened_on, \
              closed_on) \
@@ -61,7 +55,7 @@ static INSERT: Statement = Statement::new(
      k AS ( \
          SELECT k.account, k.ext, (SELECT c.id FROM customers c \
              WHERE c.tenant_id = $1 AND c.external_id = k.ext) AS id \
-         FROM unnest($19::TEXT[], $20::TEXT[]) AS k(account, ext) \
+         FROM unnest($18::TEXT[], $19::TEXT[]) AS k(account, ext) \
          JOIN a ON a.id = k.account), \
      ko AS ( \
          INSERT INTO account_owners (account_id, customer_id, is_primary) \
@@ -74,8 +68,8 @@ static INSERT: Statement = Statement::new(
              network, opened_on, closed_on) \
          SELECT d.id, $1, d.account, d.holder, d.iin, d.last4, d.card_type, d.status, \
              d.network, d.opened_on, d.closed_on \
-         FROM unnest($21::TEXT[], $22::TEXT[], $23::TEXT[], $24::TEXT[], $25::TEXT[], \
-             $26::TEXT[], $27::TEXT[], $28::INT[], $29::BIGINT[], $30::BIGINT[]) \
+         FROM unnest($20::TEXT[], $21::TEXT[], $22::TEXT[], $23::TEXT[], $24::TEXT[], \
+             $25::TEXT[], $26::TEXT[], $27::INT[], $28::BIGINT[], $29::BIGINT[]) \
              AS d(id, account, holder, iin, last4, card_type, status, network, opened_on, \
                  closed_on) \
          WHERE d.account IN (SELECT id FROM a) \
@@ -328,7 +322,6 @@ impl<'a> Columns<'a> {
         params.extend(texts(&self.accounts[8..]));
         params.extend(self.dates.iter().map(|c| Param::OptI64s(c)));
         params.push(Param::Text(&ctx.actor));
-        params.push(Param::from(ctx.at));
         params.extend(texts(&self.co_owners));
         params.extend(texts(&self.cards));
         params.push(Param::I32s(&self.networks));

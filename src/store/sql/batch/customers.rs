@@ -14,7 +14,7 @@ use crate::store::sql::customers::stored_number;
 use crate::store::sql::{attributes_json, gates, pending, Conn, Param, Statement, Step};
 use crate::store::{Result, WriteCtx};
 
-/// `$1` the tenant, `$2`… one array per column of `n`, `$25` the actor and `$26` the time.
+/// `$1` the tenant, `$2`… one array per column of `n`, and `$25` the actor.
 /// It returns a row `(id, stored parent)` per customer inserted (a taken external id is
 /// skipped, so the unique index decides) and a row `(customer, kind, object)` per link
 /// that waited for one. The stored parent is one index probe a row: a join planned for
@@ -37,20 +37,14 @@ static INSERT: Statement = Statement::new(
      c AS ( \
          INSERT INTO customers (id, tenant_id, external_id, profile, segment, custom_name, \
              custom_attributes, state, state_reason, test_customer, parent_id, created_at, \
-             updated_at, number) \
+             updated_at, number, created_by, first_state, first_reason, first_segment) \
          SELECT id, $1, external_id, profile, segment, custom_name, custom_attributes, state, \
-             state_reason, test_customer, parent_id, created_at, updated_at, number \
+             state_reason, test_customer, parent_id, created_at, updated_at, number, $25, \
+             state, state_reason, segment \
          FROM f ORDER BY ord \
          ON CONFLICT (tenant_id, external_id) DO NOTHING \
          RETURNING id, external_id, parent_id), \
      m AS (SELECT f.* FROM f JOIN c ON c.id = f.id), \
-     s AS ( \
-         INSERT INTO state_history (tenant_id, entity, entity_id, state, state_reason, actor, at) \
-         SELECT $1, 'customer', id, state, state_reason, $25, $26 FROM m ORDER BY ord), \
-     g AS ( \
-         INSERT INTO segment_history (tenant_id, entity, entity_id, segment, actor, at) \
-         SELECT $1, 'customer', id, segment, $25, $26 FROM m WHERE segment IS NOT NULL \
-         ORDER BY ord), \
      w AS ( \
          INSERT INTO pending_links (tenant_id, source_customer_id, kind, object_id) \
          SELECT $1, awaited, 'parent', id FROM m \
@@ -212,7 +206,6 @@ pub(super) async fn insert<C: Conn>(
     params.extend(dates.iter().map(|c| Param::OptI64s(c)));
     params.extend(opt_texts(&texts[12..]));
     params.push(Param::Text(&ctx.actor));
-    params.push(Param::from(ctx.at));
     let rows = conn
         .query(&INSERT, &params, |row| {
             let id = row.text(0)?;

@@ -3,11 +3,10 @@
 //! opened and truncated, which inside a large write's savepoint walks all that write has
 //! journaled so far, so an import chunk written row by row grew quadratically with its size.
 //!
-//! The batch's leading run of such customers goes in multi-row `VALUES` of bounded shapes;
-//! their histories are copied from the rows just inserted by one statement each. Whatever
-//! the run's inserts meet (a taken external id, say) undoes the run and leaves the batch to
-//! the per-row path, which names the item refused; links waiting for one of the run's
-//! external ids do the same, being rare and per-item work.
+//! The batch's leading run of such customers goes in multi-row `VALUES` of bounded shapes.
+//! Whatever the run's inserts meet (a taken external id, say) undoes the run and leaves the
+//! batch to the per-row path, which names the item refused; links waiting for one of the
+//! run's external ids do the same, being rare and per-item work.
 
 use super::super::values::{marks, pieces, rows};
 use super::super::{attributes_json, bank, Conn, Param};
@@ -85,18 +84,8 @@ async fn awaited<C: Conn>(conn: &C, ctx: &WriteCtx, run: &[&NewCustomer]) -> Res
     Ok(false)
 }
 
-/// The run's rows: customers, their bank profiles, and both first histories.
+/// The run's rows: customers and their bank profiles.
 async fn insert<C: Conn>(conn: &C, ctx: &WriteCtx, run: &[&NewCustomer]) -> Result<()> {
-    let before = conn
-        .query_varying(
-            "SELECT COALESCE(MAX(rowid), 0) FROM customers",
-            &[],
-            |row| row.i64(0),
-        )
-        .await?
-        .first()
-        .copied()
-        .unwrap_or(0);
     let attributes = run
         .iter()
         .map(|c| attributes_json(&c.entity.custom_attributes))
@@ -113,10 +102,11 @@ async fn insert<C: Conn>(conn: &C, ctx: &WriteCtx, run: &[&NewCustomer]) -> Resu
         let sql = format!(
             "INSERT INTO customers (id, tenant_id, external_id, profile, segment, custom_name, \
                  custom_attributes, state, state_reason, test_customer, parent_id, created_at, \
-                 updated_at, number) VALUES {}",
-            rows(piece.len(), 14)
+                 updated_at, number, created_by, first_state, first_reason, first_segment) \
+             VALUES {}",
+            rows(piece.len(), 18)
         );
-        let mut params = Vec::with_capacity(piece.len() * 14);
+        let mut params = Vec::with_capacity(piece.len() * 18);
         for i in piece {
             let (c, e) = (run[i], &run[i].entity);
             params.extend([
@@ -134,28 +124,15 @@ async fn insert<C: Conn>(conn: &C, ctx: &WriteCtx, run: &[&NewCustomer]) -> Resu
                 Param::from(e.at),
                 Param::from(e.at),
                 Param::OptI64(numbers[i]),
+                Param::Text(&ctx.actor),
+                Param::from(e.state.state),
+                Param::Text(&e.state.state_reason),
+                Param::from(&e.segment),
             ]);
         }
         conn.query_varying(&sql, &params, |_| Ok(())).await?;
     }
     profiles(conn, run).await?;
-    // The rows after `before` are the run's, in its order: one writer inserts them.
-    let histories = [
-        "INSERT INTO state_history (tenant_id, entity, entity_id, state, state_reason, actor, at) \
-         SELECT tenant_id, 'customer', id, state, state_reason, ?, ? FROM customers \
-         WHERE rowid > ? ORDER BY rowid",
-        "INSERT INTO segment_history (tenant_id, entity, entity_id, segment, actor, at) \
-         SELECT tenant_id, 'customer', id, segment, ?, ? FROM customers \
-         WHERE rowid > ? AND segment IS NOT NULL ORDER BY rowid",
-    ];
-    let params = [
-        Param::Text(&ctx.actor),
-        Param::from(ctx.at),
-        Param::I64(before),
-    ];
-    for sql in histories {
-        conn.query_varying(sql, &params, |_| Ok(())).await?;
-    }
     Ok(())
 }
 
