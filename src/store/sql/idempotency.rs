@@ -58,16 +58,35 @@ static KEEP_WITH_EVENTS: Statement = Statement::new(concat!(
          body_event = (SELECT id FROM event WHERE event_id = $13) \
      WHERE tenant_id = $1 AND scope = $14 AND key = $15"
 ));
+/// Where the one writer runs each write alone (SQLite), the claim is a lookup and its row
+/// goes in once, with the answer.
+static KEEP_CLAIMED: Statement = Statement::new(
+    "INSERT INTO idempotency (tenant_id, scope, key, status, body, location, content_type, \
+         body_event, fingerprint, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+);
 static PURGE: Statement =
     Statement::new("DELETE FROM idempotency WHERE created_at < $1 AND status IS NOT NULL");
 
 /// Claims the key for this write, or tells what became of its earlier use. A claim that
 /// waits out the lock timeout (the first request is still open elsewhere) is in progress.
+/// Where writes run one at a time (SQLite), nothing can take the key before this write
+/// keeps its answer, so the claim only looks for an earlier use.
 pub(crate) async fn claim<C: Conn>(
     conn: &C,
     ctx: &WriteCtx,
     claim: &Claim,
 ) -> Result<Option<Executed>> {
+    if !conn.dialect().claims_by_row() {
+        let row = conn
+            .query_opt(
+                &EARLIER_SQLITE,
+                params![&ctx.tenant, &claim.scope, &claim.key],
+                earlier_row,
+            )
+            .await?;
+        return row.map(|row| answer_of(row, claim)).transpose();
+    }
     let params = params![
         &ctx.tenant,
         &claim.scope,
@@ -114,6 +133,10 @@ pub(crate) async fn earlier<C: Conn>(conn: &C, tenant: &str, claim: &Claim) -> R
             earlier_row,
         )
         .await?;
+    answer_of(row, claim)
+}
+
+fn answer_of(row: Earlier, claim: &Claim) -> Result<Executed> {
     if row.fingerprint != claim.fingerprint {
         return Ok(Executed::KeyReused);
     }
@@ -162,8 +185,14 @@ pub(crate) async fn keep<C: Conn>(
         &answer.location,
         answer.content_type.as_str(),
         Param::OptI64(body_event),
+        &claim.fingerprint,
+        ctx.at,
     ];
-    conn.exec(&KEEP, params).await.map(drop)
+    if conn.dialect().claims_by_row() {
+        conn.exec(&KEEP, &params[..8]).await.map(drop)
+    } else {
+        conn.exec(&KEEP_CLAIMED, params).await.map(drop)
+    }
 }
 
 /// Records the one event of a write and keeps its answer in a single statement, where

@@ -93,6 +93,14 @@ impl Dialect {
         self == Dialect::Postgres
     }
 
+    /// An idempotency claim is a row from the moment it is made where writes run at once
+    /// (PostgreSQL): the first of two uses of a key inserts it, the second finds it and
+    /// waits on its lock. SQLite's one writer runs each write alone, so its claim is a
+    /// lookup and the row goes in once, with the answer.
+    pub(crate) fn claims_by_row(self) -> bool {
+        self == Dialect::Postgres
+    }
+
     /// Each PostgreSQL statement is a round trip, which a data-modifying CTE saves; SQLite
     /// has no such CTEs and its statements cost no round trip.
     pub(crate) fn writes_in_ctes(self) -> bool {
