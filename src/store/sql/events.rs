@@ -1,6 +1,6 @@
 //! The change feed's outbox: events written in the transaction of the change they describe.
 
-use super::values::{pieces, rows};
+use super::values::{numbered_rows, pieces, Column, Column::*, Shapes};
 use super::{timestamp, Conn, Dialect, Param, Row, Statement};
 use crate::domain::events::{Event, NewEvent};
 use crate::domain::idempotency::Answer;
@@ -95,24 +95,41 @@ pub(crate) async fn record_numbered<C: Conn>(
         .await?;
     let ids: Vec<String> = events.iter().map(|_| new_event_id()).collect();
     let numbers: Vec<i64> = (1..).take(events.len()).map(|n| last + n).collect();
+    // The tenant, actor and time are the write's, bound once for every row.
+    const ROW: [Column; 9] = [
+        Shared(0),
+        Own(0),
+        Own(1),
+        Own(2),
+        Shared(1),
+        Shared(2),
+        Own(3),
+        Own(4),
+        Own(5),
+    ];
+    static SQL: Shapes = Shapes::new();
     for piece in pieces(events.len()) {
-        let sql = format!("{}{}", insert_event!(), rows(piece.len(), 9));
-        let mut params = Vec::with_capacity(piece.len() * 9);
+        let sql = SQL.of(piece.len(), |n| {
+            format!("{}{}", insert_event!(), numbered_rows(n, 3, 6, &ROW))
+        });
+        let mut params = Vec::with_capacity(3 + piece.len() * 6);
+        params.extend([
+            Param::Text(&ctx.tenant),
+            Param::Text(&ctx.actor),
+            Param::from(ctx.at),
+        ]);
         for i in piece {
             let event = &events[i];
             params.extend([
-                Param::Text(&ctx.tenant),
                 Param::Text(&event.event_type),
                 Param::Text(&event.entity),
                 Param::Text(&event.entity_id),
-                Param::Text(&ctx.actor),
-                Param::from(ctx.at),
                 Param::Text(&event.data),
                 Param::Text(&ids[i]),
                 Param::I64(numbers[i]),
             ]);
         }
-        conn.query_varying(&sql, &params, |_| Ok(())).await?;
+        conn.query_varying(sql, &params, |_| Ok(())).await?;
     }
     match events.iter().position(|e| e.data.as_bytes() == body) {
         Some(i) => {

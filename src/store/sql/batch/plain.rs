@@ -8,7 +8,7 @@
 //! batch to the per-row path, which names the item refused; links waiting for one of the
 //! run's external ids do the same, being rare and per-item work.
 
-use super::super::values::{marks, pieces, rows};
+use super::super::values::{marks, numbered_rows, pieces, rows, Column, Column::*, Shapes};
 use super::super::{attributes_json, bank, Conn, Param};
 use crate::domain::customer::NewCustomer;
 use crate::domain::object::{NewObject, OnExisting};
@@ -66,15 +66,18 @@ async fn awaited<C: Conn>(conn: &C, ctx: &WriteCtx, run: &[&NewCustomer]) -> Res
         .filter_map(|c| c.entity.external_id.as_deref())
         .collect();
     for piece in pieces(ids.len()) {
-        let sql = format!(
-            "SELECT 1 FROM pending_links WHERE tenant_id = ? AND source_customer_id IN ({}) \
-             LIMIT 1",
-            marks(piece.len())
-        );
+        static SQL: Shapes = Shapes::new();
+        let sql = SQL.of(piece.len(), |n| {
+            format!(
+                "SELECT 1 FROM pending_links WHERE tenant_id = ? AND source_customer_id IN ({}) \
+                 LIMIT 1",
+                marks(n)
+            )
+        });
         let mut params = vec![Param::Text(&ctx.tenant)];
         params.extend(ids[piece].iter().map(|id| Param::Text(id)));
         if !conn
-            .query_varying(&sql, &params, |_| Ok(()))
+            .query_varying(sql, &params, |_| Ok(()))
             .await?
             .is_empty()
         {
@@ -83,6 +86,30 @@ async fn awaited<C: Conn>(conn: &C, ctx: &WriteCtx, run: &[&NewCustomer]) -> Res
     }
     Ok(false)
 }
+
+/// A customer's row in [`insert`]: the tenant and the creating actor are shared, the first
+/// state and segment are the row's own state and segment, bound once.
+const CUSTOMER: [Column; 18] = [
+    Own(0),
+    Shared(0),
+    Own(1),
+    Own(2),
+    Own(3),
+    Own(4),
+    Own(5),
+    Own(6),
+    Own(7),
+    Own(8),
+    Sql("NULL"),
+    Own(9),
+    Own(9),
+    Own(10),
+    Shared(1),
+    Own(6),
+    Own(7),
+    Own(3),
+];
+const OWN: usize = 11;
 
 /// The run's rows: customers and their bank profiles.
 async fn insert<C: Conn>(conn: &C, ctx: &WriteCtx, run: &[&NewCustomer]) -> Result<()> {
@@ -99,19 +126,23 @@ async fn insert<C: Conn>(conn: &C, ctx: &WriteCtx, run: &[&NewCustomer]) -> Resu
         })
         .collect::<Result<Vec<_>>>()?;
     for piece in pieces(run.len()) {
-        let sql = format!(
-            "INSERT INTO customers (id, tenant_id, external_id, profile, segment, custom_name, \
-                 custom_attributes, state, state_reason, test_customer, parent_id, created_at, \
-                 updated_at, number, created_by, first_state, first_reason, first_segment) \
-             VALUES {}",
-            rows(piece.len(), 18)
-        );
-        let mut params = Vec::with_capacity(piece.len() * 18);
+        static SQL: Shapes = Shapes::new();
+        let sql = SQL.of(piece.len(), |rows| {
+            format!(
+                "INSERT INTO customers (id, tenant_id, external_id, profile, segment, \
+                     custom_name, custom_attributes, state, state_reason, test_customer, \
+                     parent_id, created_at, updated_at, number, created_by, first_state, \
+                     first_reason, first_segment) \
+                 VALUES {}",
+                numbered_rows(rows, 2, OWN, &CUSTOMER)
+            )
+        });
+        let mut params = Vec::with_capacity(2 + piece.len() * OWN);
+        params.extend([Param::Text(&ctx.tenant), Param::Text(&ctx.actor)]);
         for i in piece {
             let (c, e) = (run[i], &run[i].entity);
             params.extend([
                 Param::Text(&e.id),
-                Param::Text(&ctx.tenant),
                 Param::from(&e.external_id),
                 Param::from(&e.profile),
                 Param::from(&e.segment),
@@ -120,17 +151,11 @@ async fn insert<C: Conn>(conn: &C, ctx: &WriteCtx, run: &[&NewCustomer]) -> Resu
                 Param::from(e.state.state),
                 Param::Text(&e.state.state_reason),
                 Param::Bool(c.test_customer),
-                Param::OptText(None),
-                Param::from(e.at),
                 Param::from(e.at),
                 Param::OptI64(numbers[i]),
-                Param::Text(&ctx.actor),
-                Param::from(e.state.state),
-                Param::Text(&e.state.state_reason),
-                Param::from(&e.segment),
             ]);
         }
-        conn.query_varying(&sql, &params, |_| Ok(())).await?;
+        conn.query_varying(sql, &params, |_| Ok(())).await?;
     }
     profiles(conn, run).await?;
     Ok(())
@@ -147,18 +172,21 @@ async fn profiles<C: Conn>(conn: &C, run: &[&NewCustomer]) -> Result<()> {
         .map(|(_, profile)| bank::alert_opt_ins_json(profile))
         .collect::<Result<Vec<_>>>()?;
     for piece in pieces(with.len()) {
-        let sql = format!(
-            "INSERT INTO bank_customers (customer_id, {}) VALUES {}",
-            bank::profile_insert_columns!(),
-            rows(piece.len(), 11)
-        );
+        static SQL: Shapes = Shapes::new();
+        let sql = SQL.of(piece.len(), |n| {
+            format!(
+                "INSERT INTO bank_customers (customer_id, {}) VALUES {}",
+                bank::profile_insert_columns!(),
+                rows(n, 11)
+            )
+        });
         let mut params = Vec::with_capacity(piece.len() * 11);
         for i in piece {
             let (id, profile) = with[i];
             params.push(Param::Text(id));
             params.extend(bank::profile_params(profile, &alerts[i]));
         }
-        conn.query_varying(&sql, &params, |_| Ok(())).await?;
+        conn.query_varying(sql, &params, |_| Ok(())).await?;
     }
     Ok(())
 }
