@@ -5,7 +5,7 @@
 use tokio::sync::Mutex;
 
 use super::{AppError, AppResult};
-use crate::domain::number::NumberCipher;
+use crate::domain::number::{NumberCipher, Numbered};
 use crate::store::Store;
 
 /// Counter values reserved at a time: a restart wastes at most this many numbers.
@@ -39,7 +39,7 @@ impl Numbers {
     }
 
     /// `count` new numbers.
-    pub(super) async fn take(&self, store: &Store, count: usize) -> AppResult<Vec<u64>> {
+    pub(super) async fn take(&self, store: &Store, count: usize) -> AppResult<Vec<Numbered>> {
         if count == 0 {
             return Ok(Vec::new());
         }
@@ -56,7 +56,10 @@ impl Numbers {
             reserved.0 += 1;
             // The one value that permutes to 0, and none past the 40 bits, is skipped.
             match cipher.number(value) {
-                Some(number) => numbers.push(number),
+                Some(number) => numbers.push(Numbered {
+                    number,
+                    counter: value,
+                }),
                 None if value >> 40 != 0 => {
                     return Err(AppError::Internal("customer numbers are exhausted".into()))
                 }
@@ -64,6 +67,12 @@ impl Numbers {
             }
         }
         Ok(numbers)
+    }
+
+    /// A number as a customer's is kept, with its counter; `None` when it is no number at all,
+    /// so that no customer has it.
+    pub(super) async fn numbered(&self, store: &Store, number: u64) -> AppResult<Option<Numbered>> {
+        Ok(self.cipher(store).await?.numbered(number))
     }
 
     /// Numbers the customers stored before numbers existed; how many there were.

@@ -254,7 +254,11 @@ impl Registry {
     ) -> AppResult<Planned> {
         let (_, catalog) = self.catalog_rules(tenant).await?;
         let store = self.store();
-        let current = match store.customer_by_number(tenant, number).await? {
+        let found = match self.inner.numbers.numbered(store, number).await? {
+            Some(number) => store.customer_by_number(tenant, number).await?,
+            None => None,
+        };
+        let current = match found {
             Some(id) => store.object(Kind::Customer, tenant, &id).await?,
             None => None,
         };

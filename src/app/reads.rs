@@ -38,6 +38,9 @@ impl Registry {
         number: u64,
     ) -> AppResult<Option<Record>> {
         caller.require(Role::Reader)?;
+        let Some(number) = self.inner.numbers.numbered(self.store(), number).await? else {
+            return Ok(None);
+        };
         let Some(id) = self
             .store()
             .customer_by_number(&caller.tenant, number)

@@ -7,6 +7,7 @@ use super::contact::{self, ContactDetails};
 use super::entity::{self, CommonSpec, NewEntity, ReferenceSpec};
 use super::errors::FieldErrors;
 use super::kind::Kind;
+use super::number::Numbered;
 use super::object::OnExisting;
 use super::path::Field;
 use super::reference::Reference;
@@ -36,7 +37,7 @@ pub struct NewCustomer {
     pub bank: Option<BankProfile>,
     pub contact: Option<ContactDetails>,
     /// The customer's number, given by the write pipeline just before the write.
-    pub number: Option<u64>,
+    pub number: Option<Numbered>,
     /// `Update` for a customer that must be stored, whose bank profile and parent the
     /// write replaces.
     pub on_existing: OnExisting,

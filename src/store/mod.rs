@@ -17,6 +17,7 @@ use crate::domain::auth::{KeyInfo, KeyRecord, KnownKey, Role};
 use crate::domain::catalog::usage::CatalogUsage;
 use crate::domain::contact::ContactSearch;
 use crate::domain::events::Event;
+use crate::domain::number::Numbered;
 use crate::domain::records::{History, HistoryEntry, ListFilter, Record};
 use crate::domain::time::Timestamp;
 use crate::domain::users::{
@@ -225,13 +226,17 @@ impl Store {
     }
 
     #[tracing::instrument(skip_all, err)]
-    pub async fn set_numbers(&self, numbers: Vec<(String, u64)>) -> Result<()> {
+    pub async fn set_numbers(&self, numbers: Vec<(String, Numbered)>) -> Result<()> {
         delegate!(self, s => s.set_numbers(numbers).await)
     }
 
     /// The id of the tenant's customer with this number.
     #[tracing::instrument(skip_all, err)]
-    pub async fn customer_by_number(&self, tenant: &str, number: u64) -> Result<Option<String>> {
+    pub async fn customer_by_number(
+        &self,
+        tenant: &str,
+        number: Numbered,
+    ) -> Result<Option<String>> {
         delegate!(self, s => s.customer_by_number(tenant, number).await)
     }
 

@@ -11,6 +11,7 @@ use clientele::domain::contact::{
     Channel, ContactDetails, ContactSearch, DetailText, PersonFlag, PersonText, PointText, Secret,
 };
 use clientele::domain::customer::{self, CustomerSpec, NewCustomer};
+use clientele::domain::number::Numbered;
 use clientele::domain::object::NewObject;
 use clientele::domain::outcome::Written;
 use clientele::domain::records::Record;
@@ -474,7 +475,11 @@ async fn a_customer_is_found_by_its_number_in_its_tenant_only(backend: Backend) 
         .unwrap();
     let numbered = |first: &str, email: &str, number: u64| {
         let mut new = planned(&story, contact(first, email, "1"), story.tick());
-        new.number = Some(number);
+        // Any counter serves the store; these are unique.
+        new.number = Some(Numbered {
+            number,
+            counter: number + 1_000_000,
+        });
         new
     };
     let ours =
@@ -488,6 +493,10 @@ async fn a_customer_is_found_by_its_number_in_its_tenant_only(backend: Backend) 
             .object;
     let by = |tenant: &'static str, number: u64| {
         let store = story.store.clone();
+        let number = Numbered {
+            number,
+            counter: number.saturating_add(1_000_000),
+        };
         async move { store.customer_by_number(tenant, number).await.unwrap() }
     };
     assert_eq!(by(TENANT, 7001).await.as_deref(), Some(ours.id()));
@@ -498,6 +507,24 @@ async fn a_customer_is_found_by_its_number_in_its_tenant_only(backend: Backend) 
     assert_eq!(by(TENANT, u64::MAX).await, None);
     let read = story.object(Kind::Customer, ours.id()).await.unwrap();
     assert_eq!(as_customer(&read).number, Some(7001));
+    // A customer with a counter is found by it: the number beside another counter is no one's.
+    let stray = Numbered {
+        number: 7001,
+        counter: 7002 + 1_000_000,
+    };
+    assert_eq!(
+        story.store.customer_by_number(TENANT, stray).await.unwrap(),
+        None
+    );
+    // Found by its number alone, as customers stored before counters were kept are.
+    story
+        .execute(&format!(
+            "UPDATE customers SET number_counter = NULL WHERE id = '{}'",
+            ours.id()
+        ))
+        .await;
+    assert_eq!(by(TENANT, 7001).await.as_deref(), Some(ours.id()));
+    assert_eq!(by(OTHER, 7001).await, None);
 }
 
 async fn contact_searches_find_what_they_should(backend: Backend) {

@@ -23,6 +23,7 @@ use crate::domain::auth::{KeyInfo, KeyRecord, KnownKey, Role};
 use crate::domain::catalog::usage::CatalogUsage;
 use crate::domain::contact::ContactSearch;
 use crate::domain::events::Event;
+use crate::domain::number::Numbered;
 use crate::domain::records::{History, HistoryEntry, ListFilter, Record};
 use crate::domain::time::Timestamp;
 use crate::domain::users::{
@@ -47,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0010_relay.sql"),
     include_str!("migrations/0011_link_gates.sql"),
     include_str!("migrations/0012_first_history_in_row.sql"),
+    include_str!("migrations/0013_number_counter.sql"),
 ];
 const POOL_SIZE: usize = 32;
 
@@ -299,14 +301,18 @@ impl PgStore {
         numbers::unnumbered(&PgConn(&self.client().await?), limit).await
     }
 
-    pub async fn set_numbers(&self, numbers: Vec<(String, u64)>) -> Result<()> {
+    pub async fn set_numbers(&self, numbers: Vec<(String, Numbered)>) -> Result<()> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
         numbers::set(&PgConn(&tx), &numbers).await?;
         tx.commit().await.map_err(db_error)
     }
 
-    pub async fn customer_by_number(&self, tenant: &str, number: u64) -> Result<Option<String>> {
+    pub async fn customer_by_number(
+        &self,
+        tenant: &str,
+        number: Numbered,
+    ) -> Result<Option<String>> {
         contacts::customer_by_number(&PgConn(&self.client().await?), tenant, number).await
     }
 

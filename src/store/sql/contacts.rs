@@ -10,6 +10,7 @@ use crate::domain::contact::{
     email_key, Channel, ContactDetails, ContactPerson, ContactPoint, ContactSearch, DetailText,
     MultiAttributes, PersonFlag, PersonText, PointText, Secret,
 };
+use crate::domain::number::Numbered;
 use crate::domain::outcome::Written;
 use crate::domain::records::{CustomerRecord, Record};
 use crate::domain::refusal::Refusal;
@@ -431,8 +432,12 @@ async fn read<C: Conn, T>(
     Ok(out)
 }
 
-static BY_NUMBER: Statement =
-    Statement::new("SELECT id FROM customers WHERE tenant_id = $1 AND number = $2");
+/// By its counter; a customer stored before counters were kept, by its number.
+static BY_NUMBER: Statement = Statement::new(
+    "SELECT id FROM customers WHERE number_counter = $2 AND tenant_id = $1 \
+     UNION ALL SELECT id FROM customers \
+     WHERE tenant_id = $1 AND number = $3 AND number_counter IS NULL",
+);
 static BY_EMAIL: Statement = Statement::new(
     "SELECT DISTINCT customer_id FROM contact_points WHERE tenant_id = $1 AND email_key = $2 \
      ORDER BY customer_id LIMIT $3",
@@ -446,13 +451,16 @@ static BY_PHONE: Statement = Statement::new(
 pub(crate) async fn customer_by_number<C: Conn>(
     conn: &C,
     tenant: &str,
-    number: u64,
+    number: Numbered,
 ) -> Result<Option<String>> {
-    let Ok(number) = i64::try_from(number) else {
+    let (Ok(counter), Ok(number)) = (i64::try_from(number.counter), i64::try_from(number.number))
+    else {
         return Ok(None);
     };
-    conn.query_opt(&BY_NUMBER, params![tenant, number], |row| row.text(0))
-        .await
+    conn.query_opt(&BY_NUMBER, params![tenant, counter, number], |row| {
+        row.text(0)
+    })
+    .await
 }
 
 /// The ids of the tenant's customers with a contact point that matches exactly, in id

@@ -66,16 +66,19 @@ fn number(stored: Option<i64>) -> Result<Option<u64>> {
 /// `$1`…`$12` are the customer's columns (`$11` its parent), `$13` who creates it: its
 /// first state and segment entries are its own columns (see `history`).
 macro_rules! insert_customer {
-    ($parent:literal, $number:literal) => {
+    ($parent:literal, $number:literal, $counter:literal) => {
         concat!(
             "INSERT INTO customers (id, tenant_id, external_id, profile, segment, custom_name, \
                  custom_attributes, state, state_reason, test_customer, parent_id, created_at, \
-                 updated_at, number, created_by, first_state, first_reason, first_segment) \
+                 updated_at, number, created_by, first_state, first_reason, first_segment, \
+                 number_counter) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, ",
             $parent,
             ", $12, $12, ",
             $number,
-            ", $13, $8, $9, $5)"
+            ", $13, $8, $9, $5, ",
+            $counter,
+            ")"
         )
     };
 }
@@ -84,10 +87,10 @@ macro_rules! insert_customer {
 /// returns no row when refused, else one row per link taken (one row of NULLs when none
 /// was), each with the new customer's parent.
 macro_rules! insert_taking_links {
-    ($parent:literal, $number:literal, $gate:literal, $($more:tt)*) => {
+    ($parent:literal, $number:literal, $gate:literal, $counter:literal, $($more:tt)*) => {
         concat!(
             "WITH c AS (",
-            insert_customer!($parent, $number),
+            insert_customer!($parent, $number, $counter),
             " ON CONFLICT (tenant_id, external_id) DO NOTHING RETURNING id, parent_id), ",
             take_pending_cte!($gate),
             $($more)*,
@@ -98,21 +101,22 @@ macro_rules! insert_taking_links {
     };
 }
 
-static INSERT: Statement = Statement::new(insert_customer!("$11", "$14"));
+static INSERT: Statement = Statement::new(insert_customer!("$11", "$14", "$15"));
 
 /// A create in one round trip. A taken external id is skipped rather than failing, so a
 /// refused create aborts nothing and needs no savepoint.
-/// `$15` is its gate.
+/// `$14` is its number, `$15` its gate and `$16` its number's counter.
 static INSERT_TAKING_LINKS: Statement =
-    Statement::new(insert_taking_links!("$11", "$14", "$15", ""));
+    Statement::new(insert_taking_links!("$11", "$14", "$15", "$16", ""));
 
 /// The same for a customer with a bank profile or an awaited parent: `$14` names the parent
 /// it awaits, linked here when stored and else left waiting (`w`); `$15`… are the profile,
-/// `$25` the number and `$26` the gate.
+/// `$25` the number, `$26` the gate and `$27` the number's counter.
 static INSERT_BANK_TAKING_LINKS: Statement = Statement::new(insert_taking_links!(
     "COALESCE($11, (SELECT id FROM customers WHERE tenant_id = $2 AND external_id = $14))",
     "$25",
     "$26",
+    "$27",
     concat!(
         ", w AS ( \
              INSERT INTO pending_links (tenant_id, source_customer_id, kind, object_id) \
@@ -180,7 +184,13 @@ pub(crate) async fn create<C: Conn>(
         e.at,
         &ctx.actor,
     ];
-    let number = new.number.map(stored_number).transpose()?;
+    let number = match new.number {
+        Some(n) => (
+            Some(stored_number(n.number)?),
+            Some(stored_number(n.counter)?),
+        ),
+        None => (None, None),
+    };
     let (stored_parent, took) = if conn.dialect().writes_in_ctes() {
         accept!(insert_in_one(conn, ctx, new, params, number, awaited, item).await?)
     } else {
@@ -202,7 +212,7 @@ pub(crate) async fn create<C: Conn>(
         awaited_parent: awaited.filter(|_| parent.is_none()).map(str::to_owned),
         parent,
         bank: new.bank.clone(),
-        number: new.number,
+        number: new.number.map(|n| n.number),
         contact: new.contact.clone(),
     });
     Ok(Ok(Created {
@@ -221,7 +231,7 @@ async fn insert_in_one<C: Conn>(
     ctx: &WriteCtx,
     new: &NewCustomer,
     params: &[Param<'_>],
-    number: Option<i64>,
+    number: (Option<i64>, Option<i64>),
     awaited: Option<&str>,
     item: usize,
 ) -> Step<Inserted> {
@@ -239,7 +249,11 @@ async fn insert_in_one<C: Conn>(
         .map(|x| gates::bucket(&ctx.tenant, x));
     let rows = if new.bank.is_none() && awaited.is_none() {
         let mut all = params.to_vec();
-        all.extend([Param::OptI64(number), Param::OptI64(gate)]);
+        all.extend([
+            Param::OptI64(number.0),
+            Param::OptI64(gate),
+            Param::OptI64(number.1),
+        ]);
         conn.query(&INSERT_TAKING_LINKS, &all, decode).await?
     } else {
         let alerts = new
@@ -253,7 +267,11 @@ async fn insert_in_one<C: Conn>(
             (Some(profile), Some(alerts)) => all.extend(bank::profile_params(profile, alerts)),
             _ => all.extend(bank::no_profile_params()),
         }
-        all.extend([Param::OptI64(number), Param::OptI64(gate)]);
+        all.extend([
+            Param::OptI64(number.0),
+            Param::OptI64(gate),
+            Param::OptI64(number.1),
+        ]);
         conn.query(&INSERT_BANK_TAKING_LINKS, &all, decode).await?
     };
     let Some((parent, _, clear)) = rows.first() else {
@@ -285,7 +303,7 @@ async fn insert_in_steps<C: Conn>(
     ctx: &WriteCtx,
     new: &NewCustomer,
     params: &[Param<'_>],
-    number: Option<i64>,
+    number: (Option<i64>, Option<i64>),
     awaited: Option<&str>,
     item: usize,
 ) -> Step<Inserted> {
@@ -298,7 +316,7 @@ async fn insert_in_steps<C: Conn>(
     if let Some(id) = &found {
         insert[10] = Param::Text(id);
     }
-    insert.push(Param::OptI64(number));
+    insert.extend([Param::OptI64(number.0), Param::OptI64(number.1)]);
     accept!(taken(conn.exec_unique(&INSERT, &insert).await?, item));
     if let Some(profile) = &new.bank {
         bank::insert_profile(conn, &e.id, profile).await?;

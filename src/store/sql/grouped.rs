@@ -76,10 +76,10 @@ pub(crate) static INSERT: Statement = Statement::new(
          SELECT * FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::BIGINT[], \
              $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::TEXT[], \
              $12::TEXT[], $13::TEXT[], $14::TEXT[], $15::BOOL[], $16::BIGINT[], $17::BIGINT[], \
-             $18::BIGINT[]) WITH ORDINALITY \
+             $18::BIGINT[], $19::BIGINT[]) WITH ORDINALITY \
          AS n(tenant, scope, key, fingerprint, at, actor, id, external_id, profile, segment, \
              custom_name, custom_attributes, state, state_reason, test_customer, created_at, \
-             number, gate, ord)), \
+             number, gate, counter, ord)), \
      k AS ( \
          INSERT INTO idempotency (tenant_id, scope, key, fingerprint, created_at) \
          SELECT tenant, scope, key, fingerprint, at FROM n WHERE key IS NOT NULL \
@@ -92,10 +92,11 @@ pub(crate) static INSERT: Statement = Statement::new(
      c AS ( \
          INSERT INTO customers (id, tenant_id, external_id, profile, segment, custom_name, \
              custom_attributes, state, state_reason, test_customer, parent_id, created_at, \
-             updated_at, number, created_by, first_state, first_reason, first_segment) \
+             updated_at, number, created_by, first_state, first_reason, first_segment, \
+             number_counter) \
          SELECT id, tenant, external_id, profile, segment, custom_name, custom_attributes, \
              state, state_reason, test_customer, NULL, created_at, created_at, number, actor, \
-             state, state_reason, segment \
+             state, state_reason, segment, counter \
          FROM f ORDER BY tenant, external_id, ord \
          ON CONFLICT (tenant_id, external_id) DO NOTHING RETURNING id), \
      m AS (SELECT f.* FROM f JOIN c ON c.id = f.id), \
@@ -123,6 +124,7 @@ pub(crate) struct Columns<'a> {
     created_at: Vec<i64>,
     numbers: Vec<Option<i64>>,
     gates: Vec<Option<i64>>,
+    counters: Vec<Option<i64>>,
 }
 
 impl<'a> Columns<'a> {
@@ -159,7 +161,21 @@ impl<'a> Columns<'a> {
             created_at: entities().map(|e| e.at.micros()).collect(),
             numbers: members
                 .iter()
-                .map(|m| m.customer.number.map(stored_number).transpose())
+                .map(|m| {
+                    m.customer
+                        .number
+                        .map(|n| stored_number(n.number))
+                        .transpose()
+                })
+                .collect::<Result<_>>()?,
+            counters: members
+                .iter()
+                .map(|m| {
+                    m.customer
+                        .number
+                        .map(|n| stored_number(n.counter))
+                        .transpose()
+                })
                 .collect::<Result<_>>()?,
             gates: members
                 .iter()
@@ -171,7 +187,7 @@ impl<'a> Columns<'a> {
         })
     }
 
-    pub(crate) fn params(&self) -> [Param<'_>; 18] {
+    pub(crate) fn params(&self) -> [Param<'_>; 19] {
         let t = |i: usize| Param::OptTexts(&self.texts[i]);
         [
             t(0),
@@ -192,6 +208,7 @@ impl<'a> Columns<'a> {
             Param::I64s(&self.created_at),
             Param::OptI64s(&self.numbers),
             Param::OptI64s(&self.gates),
+            Param::OptI64s(&self.counters),
         ]
     }
 }
@@ -289,7 +306,7 @@ pub(crate) async fn settle<C: Conn>(
             parent: None,
             awaited_parent: None,
             bank: None,
-            number: new.number,
+            number: new.number.map(|n| n.number),
             contact: None,
         });
         let mut created = [Created {

@@ -1,7 +1,9 @@
 //! Customer numbers: the counter they are made from, reserved in blocks outside the writes
 //! that use them, and the installation's key that permutes it.
 
+use super::customers::stored_number;
 use super::{Conn, Statement};
+use crate::domain::number::Numbered;
 use crate::store::Result;
 
 static RESERVE: Statement = Statement::new(
@@ -10,7 +12,8 @@ static RESERVE: Statement = Statement::new(
 static KEY: Statement = Statement::new("SELECT value FROM secrets WHERE name = 'number_key'");
 static UNNUMBERED: Statement =
     Statement::new("SELECT id FROM customers WHERE number IS NULL ORDER BY id LIMIT $1");
-static SET: Statement = Statement::new("UPDATE customers SET number = $2 WHERE id = $1");
+static SET: Statement =
+    Statement::new("UPDATE customers SET number = $2, number_counter = $3 WHERE id = $1");
 
 /// Reserves `count` counter values; the first of them. Committed on its own, so a value
 /// handed out is never handed out again, whatever becomes of the write that uses it.
@@ -32,10 +35,11 @@ pub(crate) async fn unnumbered<C: Conn>(conn: &C, limit: i64) -> Result<Vec<Stri
         .await
 }
 
-pub(crate) async fn set<C: Conn>(conn: &C, numbers: &[(String, u64)]) -> Result<()> {
-    for (id, number) in numbers {
-        let number = i64::try_from(*number).unwrap_or(i64::MAX);
-        conn.exec(&SET, params![id, number]).await?;
+pub(crate) async fn set<C: Conn>(conn: &C, numbers: &[(String, Numbered)]) -> Result<()> {
+    for (id, numbered) in numbers {
+        let number = stored_number(numbered.number)?;
+        let counter = stored_number(numbered.counter)?;
+        conn.exec(&SET, params![id, number, counter]).await?;
     }
     Ok(())
 }

@@ -19,6 +19,7 @@ use crate::domain::auth::{KeyInfo, KeyRecord, KnownKey, Role};
 use crate::domain::catalog::usage::CatalogUsage;
 use crate::domain::contact::ContactSearch;
 use crate::domain::events::Event;
+use crate::domain::number::Numbered;
 use crate::domain::records::{History, HistoryEntry, ListFilter, Record};
 use crate::domain::time::Timestamp;
 use crate::domain::users::{
@@ -44,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0009_shared_answer_body.sql"),
     include_str!("migrations/0010_relay.sql"),
     include_str!("migrations/0011_first_history_in_row.sql"),
+    include_str!("migrations/0012_number_counter.sql"),
 ];
 const READERS: usize = 4;
 const MAX_BATCH: usize = 256;
@@ -334,12 +336,16 @@ impl SqliteStore {
             .await
     }
 
-    pub async fn set_numbers(&self, numbers: Vec<(String, u64)>) -> Result<()> {
+    pub async fn set_numbers(&self, numbers: Vec<(String, Numbered)>) -> Result<()> {
         self.write(async move |c| numbers::set(c, &numbers).await)
             .await
     }
 
-    pub async fn customer_by_number(&self, tenant: &str, number: u64) -> Result<Option<String>> {
+    pub async fn customer_by_number(
+        &self,
+        tenant: &str,
+        number: Numbered,
+    ) -> Result<Option<String>> {
         let tenant = tenant.to_owned();
         self.read(async move |c| contacts::customer_by_number(c, &tenant, number).await)
             .await

@@ -77,6 +77,11 @@ impl Story {
         &self.db.url
     }
 
+    /// Runs SQL straight on the story's database (see [`TestDb::execute`]).
+    pub async fn execute(&self, sql: &str) {
+        self.db.execute(sql).await
+    }
+
     /// Now, but always later than the tick before.
     pub fn tick(&self) -> Timestamp {
         let mut last = self.last_tick.lock().unwrap();

@@ -14,7 +14,8 @@ use crate::store::sql::customers::stored_number;
 use crate::store::sql::{attributes_json, gates, pending, Conn, Param, Statement, Step};
 use crate::store::{Result, WriteCtx};
 
-/// `$1` the tenant, `$2`… one array per column of `n`, and `$25` the actor.
+/// `$1` the tenant, `$2`… one array per column of `n` (`$26` the numbers' counters), and
+/// `$25` the actor.
 /// It returns a row `(id, stored parent)` per customer inserted (a taken external id is
 /// skipped, so the unique index decides) and a row `(customer, kind, object)` per link
 /// that waited for one. The stored parent is one index probe a row: a join planned for
@@ -25,22 +26,23 @@ static INSERT: Statement = Statement::new(
              $7::TEXT[], $8::TEXT[], $9::TEXT[], $10::BOOL[], $11::TEXT[], $12::BIGINT[], \
              $13::BIGINT[], $14::BIGINT[], $15::TEXT[], $16::TEXT[], $17::TEXT[], \
              $18::BIGINT[], $19::BIGINT[], $20::BIGINT[], $21::TEXT[], $22::TEXT[], \
-             $23::TEXT[], $24::TEXT[]) WITH ORDINALITY \
+             $23::TEXT[], $24::TEXT[], $26::BIGINT[]) WITH ORDINALITY \
          AS n(id, external_id, profile, segment, custom_name, custom_attributes, state, \
              state_reason, test_customer, awaited, created_at, updated_at, number, \
              organization_id, postal_code, country, created_on, enrollment_start, \
              enrollment_end, enrollment_opt_in, alert_opt_ins, targeting, \
-             redemption_eligibility, ord)), \
+             redemption_eligibility, counter, ord)), \
      f AS ( \
          SELECT n.*, (SELECT p.id FROM customers p \
              WHERE p.tenant_id = $1 AND p.external_id = n.awaited) AS parent_id FROM n), \
      c AS ( \
          INSERT INTO customers (id, tenant_id, external_id, profile, segment, custom_name, \
              custom_attributes, state, state_reason, test_customer, parent_id, created_at, \
-             updated_at, number, created_by, first_state, first_reason, first_segment) \
+             updated_at, number, created_by, first_state, first_reason, first_segment, \
+             number_counter) \
          SELECT id, $1, external_id, profile, segment, custom_name, custom_attributes, state, \
              state_reason, test_customer, parent_id, created_at, updated_at, number, $25, \
-             state, state_reason, segment \
+             state, state_reason, segment, counter \
          FROM f ORDER BY ord \
          ON CONFLICT (tenant_id, external_id) DO NOTHING \
          RETURNING id, external_id, parent_id), \
@@ -154,7 +156,11 @@ pub(super) async fn insert<C: Conn>(
         .collect::<Result<Vec<_>>>()?;
     let numbers = customers
         .iter()
-        .map(|c| c.number.map(stored_number).transpose())
+        .map(|c| c.number.map(|n| stored_number(n.number)).transpose())
+        .collect::<Result<Vec<_>>>()?;
+    let counters = customers
+        .iter()
+        .map(|c| c.number.map(|n| stored_number(n.counter)).transpose())
         .collect::<Result<Vec<_>>>()?;
     // `$2`…`$9`, `$11`, `$15`…`$17` and `$21`…`$24`; `$18`…`$20`.
     let mut texts: [Vec<Option<&str>>; 16] = Default::default();
@@ -206,6 +212,7 @@ pub(super) async fn insert<C: Conn>(
     params.extend(dates.iter().map(|c| Param::OptI64s(c)));
     params.extend(opt_texts(&texts[12..]));
     params.push(Param::Text(&ctx.actor));
+    params.push(Param::OptI64s(&counters));
     let rows = conn
         .query(&INSERT, &params, |row| {
             let id = row.text(0)?;
@@ -290,7 +297,7 @@ pub(super) async fn insert<C: Conn>(
             awaited_parent: c.awaited_parent.clone().filter(|_| parent.is_none()),
             parent,
             bank: c.bank.clone(),
-            number: c.number,
+            number: c.number.map(|n| n.number),
             contact: None,
         });
         let took = linked.remove(&c.entity.id).unwrap_or_default();

@@ -8,6 +8,7 @@
 //! batch to the per-row path, which names the item refused; links waiting for one of the
 //! run's external ids do the same, being rare and per-item work.
 
+use super::super::customers::stored_number;
 use super::super::values::{marks, numbered_rows, pieces, rows, Column, Column::*, Shapes};
 use super::super::{attributes_json, bank, Conn, Param};
 use crate::domain::customer::NewCustomer;
@@ -89,7 +90,7 @@ async fn awaited<C: Conn>(conn: &C, ctx: &WriteCtx, run: &[&NewCustomer]) -> Res
 
 /// A customer's row in [`insert`]: the tenant and the creating actor are shared, the first
 /// state and segment are the row's own state and segment, bound once.
-const CUSTOMER: [Column; 18] = [
+const CUSTOMER: [Column; 19] = [
     Own(0),
     Shared(0),
     Own(1),
@@ -108,8 +109,9 @@ const CUSTOMER: [Column; 18] = [
     Own(6),
     Own(7),
     Own(3),
+    Own(11),
 ];
-const OWN: usize = 11;
+const OWN: usize = 12;
 
 /// The run's rows: customers and their bank profiles.
 async fn insert<C: Conn>(conn: &C, ctx: &WriteCtx, run: &[&NewCustomer]) -> Result<()> {
@@ -119,10 +121,12 @@ async fn insert<C: Conn>(conn: &C, ctx: &WriteCtx, run: &[&NewCustomer]) -> Resu
         .collect::<Result<Vec<_>>>()?;
     let numbers = run
         .iter()
-        .map(|c| {
-            c.number
-                .map(super::super::customers::stored_number)
-                .transpose()
+        .map(|c| match c.number {
+            Some(n) => Ok((
+                Some(stored_number(n.number)?),
+                Some(stored_number(n.counter)?),
+            )),
+            None => Ok((None, None)),
         })
         .collect::<Result<Vec<_>>>()?;
     for piece in pieces(run.len()) {
@@ -132,7 +136,7 @@ async fn insert<C: Conn>(conn: &C, ctx: &WriteCtx, run: &[&NewCustomer]) -> Resu
                 "INSERT INTO customers (id, tenant_id, external_id, profile, segment, \
                      custom_name, custom_attributes, state, state_reason, test_customer, \
                      parent_id, created_at, updated_at, number, created_by, first_state, \
-                     first_reason, first_segment) \
+                     first_reason, first_segment, number_counter) \
                  VALUES {}",
                 numbered_rows(rows, 2, OWN, &CUSTOMER)
             )
@@ -152,7 +156,8 @@ async fn insert<C: Conn>(conn: &C, ctx: &WriteCtx, run: &[&NewCustomer]) -> Resu
                 Param::Text(&e.state.state_reason),
                 Param::Bool(c.test_customer),
                 Param::from(e.at),
-                Param::OptI64(numbers[i]),
+                Param::OptI64(numbers[i].0),
+                Param::OptI64(numbers[i].1),
             ]);
         }
         conn.query_varying(sql, &params, |_| Ok(())).await?;
@@ -200,7 +205,7 @@ fn created(c: &NewCustomer) -> Created {
             parent: None,
             awaited_parent: None,
             bank: c.bank.clone(),
-            number: c.number,
+            number: c.number.map(|n| n.number),
             contact: None,
         }),
         Vec::new(),
