@@ -11,7 +11,9 @@
 #     ceiling (GET /healthz); the authenticated read rate (GET /v1/customers?limit=1);
 #     the server's peak RSS under that load (VmHWM from /proc) and database bytes a customer;
 #   bulk import: `clientele import` of N generated customers (ndjson) into a fresh SQLite
-#     database and a fresh PostgreSQL database.
+#     database and a fresh PostgreSQL database;
+#   scale: the same creates again on each imported database (N customers stored), their
+#     rate and the server's peak RSS over the empty database's.
 # The eGain and bank doors have their own scripts (bench/egain.sh, bench/bank.sh); they are
 # left to them. PostgreSQL figures use scratch databases on BENCH_PG_URL's server, which the
 # script creates and drops.
@@ -216,21 +218,33 @@ run_import() { # name database-url: customers/s over the whole command, and its 
 }
 FIGURES=$(run_import sqlite-import "sqlite://$WORK/import.db"); read -r IM_SQ IM_SQ_RSS <<<"$FIGURES"
 SIZE=$(sqlite_bytes "$WORK/import.db"); read -r IM_SQ_BYTES _ <<<"$SIZE"
-rm -f "$WORK"/import.db*
 echo "    SQLite: $IM_SQ customers/s, peak RSS $IM_SQ_RSS MB, $((IM_SQ_BYTES / N)) bytes a customer"
+# The issue's scale check: the same creates with the imported customers stored.
+serve "sqlite://$WORK/import.db" 18186 "$BIN"
+SQ_FULL=$(creates "creates with $N stored" sqlite-full "http://127.0.0.1:18186/v1/customers")
+SQ_FULL_RSS=$(peak_rss_mb "${pids[-1]}")
+stop
+rm -f "$WORK"/import.db*
+echo "    peak RSS $SQ_FULL_RSS MB"
 psql "$PG_URL" -qc "CREATE DATABASE $DB_IMPORT"
 FIGURES=$(run_import pg-import "$PG_BASE/$DB_IMPORT"); read -r IM_PG IM_PG_RSS <<<"$FIGURES"
 SIZE=$(pg_bytes "$DB_IMPORT"); read -r IM_PG_BYTES _ <<<"$SIZE"
 # the schema of an empty database, as the HTTP run measured it, is no customer's
 IM_PG_BYTES=$((IM_PG_BYTES - PG_BYTES_EMPTY))
-psql "$PG_URL" -qc "DROP DATABASE $DB_IMPORT WITH (FORCE)"
 echo "    PostgreSQL: $IM_PG customers/s, peak RSS $IM_PG_RSS MB, $((IM_PG_BYTES / N)) bytes a customer"
+serve "$PG_BASE/$DB_IMPORT" 18187 "$BIN"
+PG_FULL=$(creates "creates with $N stored" pg-full "http://127.0.0.1:18187/v1/customers")
+PG_FULL_RSS=$(peak_rss_mb "${pids[-1]}")
+stop
+psql "$PG_URL" -qc "DROP DATABASE $DB_IMPORT WITH (FORCE)"
+echo "    peak RSS $PG_FULL_RSS MB"
 
 # --- the block ------------------------------------------------------------------------------
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 SQ_RPS=$(field rps "$SQ_CREATE"); PG_RPS=$(field rps "$PG_CREATE"); REF_RPS=$(field rps "$REF_CREATE")
 SQ_P99=$(field p99_ms "$SQ_CREATE"); READ_RPS=$(field rps "$SQ_READ")
 RSS_MAX=$((SQ_RSS > PG_RSS ? SQ_RSS : PG_RSS))
+SQ_FULL_RPS=$(field rps "$SQ_FULL"); PG_FULL_RPS=$(field rps "$PG_FULL")
 # A row: what, figure, target, figure over target, and whether it meets it.
 row() { # what figure target ratio ge|le
   local met
@@ -255,6 +269,9 @@ http_row() { # server line
   row "SQLite create p99" "$SQ_P99 ms" "≤ 10 ms" "$(calc "$SQ_P99 / 10")" le
   row "PostgreSQL creates/s over pgbench's tps" "$(calc "$PG_RPS / $PGBENCH_TPS")×" "≥ 1×" "$(calc "$PG_RPS / $PGBENCH_TPS")" ge
   row "peak RSS of the server under load (the larger backend's)" "$RSS_MAX MB" "≤ 150 MB" "$(calc "$RSS_MAX / 150")" le
+  row "SQLite creates/s with $N stored over an empty database's" "$(calc "$SQ_FULL_RPS / $SQ_RPS")" "≥ 0.8" "$(calc "$SQ_FULL_RPS / $SQ_RPS / 0.8")" ge
+  row "PostgreSQL creates/s with $N stored over an empty database's" "$(calc "$PG_FULL_RPS / $PG_RPS")" "≥ 0.8" "$(calc "$PG_FULL_RPS / $PG_RPS / 0.8")" ge
+  row "server peak RSS with $N stored over an empty database's (the larger ratio)" "$(calc "($SQ_FULL_RSS * $PG_RSS > $PG_FULL_RSS * $SQ_RSS) ? $SQ_FULL_RSS / $SQ_RSS : $PG_FULL_RSS / $PG_RSS")" "flat (≤ 1.2)" "$(calc "(($SQ_FULL_RSS * $PG_RSS > $PG_FULL_RSS * $SQ_RSS) ? $SQ_FULL_RSS / $SQ_RSS : $PG_FULL_RSS / $PG_RSS) / 1.2")" le
   row "SQLite import over batched inserts" "$(calc "$IM_SQ / $SQLITE_BATCHED")" "≥ 0.5" "$(calc "$IM_SQ / $SQLITE_BATCHED / 0.5")" ge
   row "PostgreSQL import over COPY" "$(calc "$IM_PG / $COPY_RATE")" "≥ 0.5" "$(calc "$IM_PG / $COPY_RATE / 0.5")" ge
   echo
@@ -262,7 +279,9 @@ http_row() { # server line
   echo "|---|---|---|---|---|"
   http_row "clientele, SQLite: POST /v1/customers" "$SQ_CREATE"
   [ -z "${SQ_BASE:-}" ] || http_row "baseline $BASELINE, SQLite: POST /v1/customers" "$SQ_BASE"
+  http_row "clientele, SQLite: POST /v1/customers, $N customers stored" "$SQ_FULL"
   http_row "clientele, PostgreSQL: POST /v1/customers" "$PG_CREATE"
+  http_row "clientele, PostgreSQL: POST /v1/customers, $N customers stored" "$PG_FULL"
   [ -z "${PG_BASE_CREATE:-}" ] || http_row "baseline $BASELINE, PostgreSQL: POST /v1/customers" "$PG_BASE_CREATE"
   http_row "FastAPI reference: POST /customers" "$REF_CREATE"
   http_row "clientele, SQLite: GET /v1/customers?limit=1" "$SQ_READ"
@@ -279,6 +298,8 @@ http_row() { # server line
   echo "| \`clientele import\` of $N customers, PostgreSQL | $IM_PG | $IM_PG_RSS MB | $((IM_PG_BYTES / N)) |"
   echo "| HTTP creates, SQLite server | $(calc "$SQ_RPS" 0) | $SQ_RSS MB | $((SQ_BYTES / SQ_CUSTOMERS)) |"
   echo "| HTTP creates, PostgreSQL server | $(calc "$PG_RPS" 0) | $PG_RSS MB | $((PG_BYTES / PG_CUSTOMERS)) |"
+  echo "| HTTP creates, SQLite server, $N customers stored | $(calc "$SQ_FULL_RPS" 0) | $SQ_FULL_RSS MB | |"
+  echo "| HTTP creates, PostgreSQL server, $N customers stored | $(calc "$PG_FULL_RPS" 0) | $PG_FULL_RSS MB | |"
 } >"$WORK/block.md"
 echo
 cat "$WORK/block.md"
