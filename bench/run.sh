@@ -107,6 +107,9 @@ load() { # label output-name wrk-args...
   echo "$line"
 }
 creates() { # label name url
+  # What the steps before left dirty (a million-row ceiling, an import) is flushed first, so
+  # its writeback does not land in this run's fsyncs and so in its p99.
+  sync; sleep 2
   AUTH="$KEY" load "$1" "$2" "$SHARED/bench/loadgen/run.sh" "$3" "$C" "$D"
 }
 gets() { # label name url [key]
@@ -165,6 +168,8 @@ echo "    PostgreSQL: pgbench $PGBENCH_TPS tps (16 clients), COPY $COPY_RATE row
 echo "--- clientele on SQLite"
 serve "sqlite://$WORK/http.db" 18181 "$BIN"
 SQ_CREATE=$(creates "creates" sqlite-creates "http://127.0.0.1:18181/v1/customers")
+# after creates alone, as the run with N stored measures it
+SQ_CREATE_RSS=$(peak_rss_mb "${pids[-1]}")
 HEALTHZ=$(gets "GET /healthz" healthz "http://127.0.0.1:18181/healthz")
 SQ_READ=$(gets "GET /v1/customers?limit=1" sqlite-reads "http://127.0.0.1:18181/v1/customers?limit=1" "$KEY")
 SQ_RSS=$(peak_rss_mb "${pids[-1]}")
@@ -182,6 +187,7 @@ psql "$PG_URL" -qc "CREATE DATABASE $DB_HTTP"
 serve "$PG_BASE/$DB_HTTP" 18182 "$BIN"
 SIZE=$(pg_bytes "$DB_HTTP"); read -r PG_BYTES_EMPTY _ <<<"$SIZE"
 PG_CREATE=$(creates "creates" pg-creates "http://127.0.0.1:18182/v1/customers")
+PG_CREATE_RSS=$(peak_rss_mb "${pids[-1]}")
 PG_READ=$(gets "GET /v1/customers?limit=1" pg-reads "http://127.0.0.1:18182/v1/customers?limit=1" "$KEY")
 PG_RSS=$(peak_rss_mb "${pids[-1]}")
 stop
@@ -245,6 +251,8 @@ SQ_RPS=$(field rps "$SQ_CREATE"); PG_RPS=$(field rps "$PG_CREATE"); REF_RPS=$(fi
 SQ_P99=$(field p99_ms "$SQ_CREATE"); READ_RPS=$(field rps "$SQ_READ")
 RSS_MAX=$((SQ_RSS > PG_RSS ? SQ_RSS : PG_RSS))
 SQ_FULL_RPS=$(field rps "$SQ_FULL"); PG_FULL_RPS=$(field rps "$PG_FULL")
+# peak RSS after the same creates, with N stored over empty: the larger of the two backends'
+RSS_GROWTH=$(calc "($SQ_FULL_RSS * $PG_CREATE_RSS > $PG_FULL_RSS * $SQ_CREATE_RSS) ? $SQ_FULL_RSS / $SQ_CREATE_RSS : $PG_FULL_RSS / $PG_CREATE_RSS")
 # A row: what, figure, target, figure over target, and whether it meets it.
 row() { # what figure target ratio ge|le
   local met
@@ -271,7 +279,7 @@ http_row() { # server line
   row "peak RSS of the server under load (the larger backend's)" "$RSS_MAX MB" "≤ 150 MB" "$(calc "$RSS_MAX / 150")" le
   row "SQLite creates/s with $N stored over an empty database's" "$(calc "$SQ_FULL_RPS / $SQ_RPS")" "≥ 0.8" "$(calc "$SQ_FULL_RPS / $SQ_RPS / 0.8")" ge
   row "PostgreSQL creates/s with $N stored over an empty database's" "$(calc "$PG_FULL_RPS / $PG_RPS")" "≥ 0.8" "$(calc "$PG_FULL_RPS / $PG_RPS / 0.8")" ge
-  row "server peak RSS with $N stored over an empty database's (the larger ratio)" "$(calc "($SQ_FULL_RSS * $PG_RSS > $PG_FULL_RSS * $SQ_RSS) ? $SQ_FULL_RSS / $SQ_RSS : $PG_FULL_RSS / $PG_RSS")" "flat (≤ 1.2)" "$(calc "(($SQ_FULL_RSS * $PG_RSS > $PG_FULL_RSS * $SQ_RSS) ? $SQ_FULL_RSS / $SQ_RSS : $PG_FULL_RSS / $PG_RSS) / 1.2")" le
+  row "server peak RSS after creates, $N stored over an empty database (the larger ratio)" "$(calc "$RSS_GROWTH")" "flat (≤ 1.2)" "$(calc "$RSS_GROWTH / 1.2")" le
   row "SQLite import over batched inserts" "$(calc "$IM_SQ / $SQLITE_BATCHED")" "≥ 0.5" "$(calc "$IM_SQ / $SQLITE_BATCHED / 0.5")" ge
   row "PostgreSQL import over COPY" "$(calc "$IM_PG / $COPY_RATE")" "≥ 0.5" "$(calc "$IM_PG / $COPY_RATE / 0.5")" ge
   echo
@@ -298,7 +306,9 @@ http_row() { # server line
   echo "| \`clientele import\` of $N customers, PostgreSQL | $IM_PG | $IM_PG_RSS MB | $((IM_PG_BYTES / N)) |"
   echo "| HTTP creates, SQLite server | $(calc "$SQ_RPS" 0) | $SQ_RSS MB | $((SQ_BYTES / SQ_CUSTOMERS)) |"
   echo "| HTTP creates, PostgreSQL server | $(calc "$PG_RPS" 0) | $PG_RSS MB | $((PG_BYTES / PG_CUSTOMERS)) |"
+  echo "| HTTP creates alone, SQLite server, empty database | | $SQ_CREATE_RSS MB | |"
   echo "| HTTP creates, SQLite server, $N customers stored | $(calc "$SQ_FULL_RPS" 0) | $SQ_FULL_RSS MB | |"
+  echo "| HTTP creates alone, PostgreSQL server, empty database | | $PG_CREATE_RSS MB | |"
   echo "| HTTP creates, PostgreSQL server, $N customers stored | $(calc "$PG_FULL_RPS" 0) | $PG_FULL_RSS MB | |"
 } >"$WORK/block.md"
 echo
