@@ -82,7 +82,10 @@ impl Shapes {
     /// The text for a piece of `rows` rows (a power of two up to [`PIECE`]), made by `make`.
     pub(crate) fn of(&self, rows: usize, make: impl FnOnce(usize) -> String) -> &str {
         // Another size would be handed a statement of the wrong shape.
-        assert!(rows.is_power_of_two() && rows <= PIECE, "a piece of {rows} rows");
+        assert!(
+            rows.is_power_of_two() && rows <= PIECE,
+            "a piece of {rows} rows"
+        );
         self.0[rows.trailing_zeros() as usize].get_or_init(|| make(rows))
     }
 }
