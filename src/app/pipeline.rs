@@ -253,16 +253,7 @@ impl Registry {
         at: Timestamp,
     ) -> AppResult<Planned> {
         let (_, catalog) = self.catalog_rules(tenant).await?;
-        let store = self.store();
-        let found = match self.inner.numbers.numbered(store, number).await? {
-            Some(number) => store.customer_by_number(tenant, number).await?,
-            None => None,
-        };
-        let current = match found {
-            Some(id) => store.object(Kind::Customer, tenant, &id).await?,
-            None => None,
-        };
-        let Some(Record::Customer(current)) = current else {
+        let Some(Record::Customer(current)) = self.customer_of_number(tenant, number).await? else {
             return Ok(Planned::Write {
                 write: Write::EditContact {
                     id: None,

@@ -38,20 +38,23 @@ impl Registry {
         number: u64,
     ) -> AppResult<Option<Record>> {
         caller.require(Role::Reader)?;
-        let Some(number) = self.inner.numbers.numbered(self.store(), number).await? else {
+        self.customer_of_number(&caller.tenant, number).await
+    }
+
+    /// The tenant's customer with this number, for a read or a write that names it so.
+    pub(super) async fn customer_of_number(
+        &self,
+        tenant: &str,
+        number: u64,
+    ) -> AppResult<Option<Record>> {
+        let store = self.store();
+        let Some(number) = self.inner.numbers.numbered(store, number).await? else {
             return Ok(None);
         };
-        let Some(id) = self
-            .store()
-            .customer_by_number(&caller.tenant, number)
-            .await?
-        else {
+        let Some(id) = store.customer_by_number(tenant, number).await? else {
             return Ok(None);
         };
-        Ok(self
-            .store()
-            .object(Kind::Customer, &caller.tenant, &id)
-            .await?)
+        Ok(store.object(Kind::Customer, tenant, &id).await?)
     }
 
     /// Page `page` (from 1) of `size` of the customers a contact point of which matches,

@@ -11,6 +11,7 @@ use super::references::resolve_live;
 use super::WHERE_ONE;
 use super::{attributes_json, common, taken, Conn, Param, Row, Statement, Step};
 use crate::domain::customer::NewCustomer;
+use crate::domain::number::Numbered;
 use crate::domain::object::OnExisting;
 use crate::domain::outcome::Created;
 use crate::domain::path::Field;
@@ -184,13 +185,7 @@ pub(crate) async fn create<C: Conn>(
         e.at,
         &ctx.actor,
     ];
-    let number = match new.number {
-        Some(n) => (
-            Some(stored_number(n.number)?),
-            Some(stored_number(n.counter)?),
-        ),
-        None => (None, None),
-    };
+    let number = number_columns(new.number)?;
     let (stored_parent, took) = if conn.dialect().writes_in_ctes() {
         accept!(insert_in_one(conn, ctx, new, params, number, awaited, item).await?)
     } else {
@@ -332,6 +327,19 @@ async fn insert_in_steps<C: Conn>(
 }
 
 /// Numbers are 40-bit, so they always fit the column.
-pub(crate) fn stored_number(number: u64) -> Result<i64> {
+fn stored_number(number: u64) -> Result<i64> {
     i64::try_from(number).map_err(|_| super::corrupt(format!("customer number {number}")))
+}
+
+/// A number and its counter as the columns `number` and `number_counter` keep them.
+pub(crate) fn stored_numbered(numbered: Numbered) -> Result<(i64, i64)> {
+    Ok((
+        stored_number(numbered.number)?,
+        stored_number(numbered.counter)?,
+    ))
+}
+
+/// The same for a customer that may have no number yet.
+pub(crate) fn number_columns(numbered: Option<Numbered>) -> Result<(Option<i64>, Option<i64>)> {
+    Ok(numbered.map(stored_numbered).transpose()?.unzip())
 }

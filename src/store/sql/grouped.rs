@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 
-use super::customers::stored_number;
+use super::customers::number_columns;
 use super::{attributes_json, events, gates, idempotency, pending, Conn, Param, Row, Statement};
 use crate::domain::customer::NewCustomer;
 use crate::domain::object::{NewObject, OnExisting};
@@ -129,6 +129,12 @@ pub(crate) struct Columns<'a> {
 
 impl<'a> Columns<'a> {
     pub(crate) fn of(members: &[Member<'a>]) -> Result<Self> {
+        let (numbers, counters) = members
+            .iter()
+            .map(|m| number_columns(m.customer.number))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .unzip();
         let mut texts: [Vec<Option<&'a str>>; 12] = Default::default();
         for Member { ctx, customer } in members {
             let (claim, e) = (ctx.claim.as_ref(), &customer.entity);
@@ -159,24 +165,8 @@ impl<'a> Columns<'a> {
             at: members.iter().map(|m| m.ctx.at.micros()).collect(),
             tests: members.iter().map(|m| m.customer.test_customer).collect(),
             created_at: entities().map(|e| e.at.micros()).collect(),
-            numbers: members
-                .iter()
-                .map(|m| {
-                    m.customer
-                        .number
-                        .map(|n| stored_number(n.number))
-                        .transpose()
-                })
-                .collect::<Result<_>>()?,
-            counters: members
-                .iter()
-                .map(|m| {
-                    m.customer
-                        .number
-                        .map(|n| stored_number(n.counter))
-                        .transpose()
-                })
-                .collect::<Result<_>>()?,
+            numbers,
+            counters,
             gates: members
                 .iter()
                 .map(|m| {

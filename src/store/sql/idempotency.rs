@@ -80,7 +80,7 @@ pub(crate) async fn claim<C: Conn>(
     if !conn.dialect().claims_by_row() {
         let row = conn
             .query_opt(
-                &EARLIER_SQLITE,
+                earlier_statement(conn.dialect()),
                 params![&ctx.tenant, &claim.scope, &claim.key],
                 earlier_row,
             )
@@ -122,18 +122,21 @@ fn earlier_row(row: &dyn Row) -> Result<Earlier> {
 
 /// What became of the earlier use of a claim's key, found taken.
 pub(crate) async fn earlier<C: Conn>(conn: &C, tenant: &str, claim: &Claim) -> Result<Executed> {
-    let statement = match conn.dialect() {
-        Dialect::Sqlite => &EARLIER_SQLITE,
-        Dialect::Postgres => &EARLIER_PG,
-    };
     let row = conn
         .query_one(
-            statement,
+            earlier_statement(conn.dialect()),
             params![tenant, &claim.scope, &claim.key],
             earlier_row,
         )
         .await?;
     answer_of(row, claim)
+}
+
+fn earlier_statement(dialect: Dialect) -> &'static Statement {
+    match dialect {
+        Dialect::Sqlite => &EARLIER_SQLITE,
+        Dialect::Postgres => &EARLIER_PG,
+    }
 }
 
 fn answer_of(row: Earlier, claim: &Claim) -> Result<Executed> {

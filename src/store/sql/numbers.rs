@@ -1,7 +1,7 @@
 //! Customer numbers: the counter they are made from, reserved in blocks outside the writes
 //! that use them, and the installation's key that permutes it.
 
-use super::customers::stored_number;
+use super::customers::stored_numbered;
 use super::{Conn, Statement};
 use crate::domain::number::Numbered;
 use crate::store::Result;
@@ -37,8 +37,7 @@ pub(crate) async fn unnumbered<C: Conn>(conn: &C, limit: i64) -> Result<Vec<Stri
 
 pub(crate) async fn set<C: Conn>(conn: &C, numbers: &[(String, Numbered)]) -> Result<()> {
     for (id, numbered) in numbers {
-        let number = stored_number(numbered.number)?;
-        let counter = stored_number(numbered.counter)?;
+        let (number, counter) = stored_numbered(*numbered)?;
         conn.exec(&SET, params![id, number, counter]).await?;
     }
     Ok(())

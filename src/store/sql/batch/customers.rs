@@ -10,7 +10,7 @@ use crate::domain::records::{CustomerRecord, Link, Record};
 use crate::domain::refusal::{Refusal, UniqueKey};
 use crate::domain::Kind;
 use crate::store::sql::bank::alert_opt_ins_json;
-use crate::store::sql::customers::stored_number;
+use crate::store::sql::customers::number_columns;
 use crate::store::sql::{attributes_json, gates, pending, Conn, Param, Statement, Step};
 use crate::store::{Result, WriteCtx};
 
@@ -154,14 +154,12 @@ pub(super) async fn insert<C: Conn>(
         .iter()
         .map(|c| c.bank.as_ref().map(alert_opt_ins_json).transpose())
         .collect::<Result<Vec<_>>>()?;
-    let numbers = customers
+    let (numbers, counters): (Vec<_>, Vec<_>) = customers
         .iter()
-        .map(|c| c.number.map(|n| stored_number(n.number)).transpose())
-        .collect::<Result<Vec<_>>>()?;
-    let counters = customers
-        .iter()
-        .map(|c| c.number.map(|n| stored_number(n.counter)).transpose())
-        .collect::<Result<Vec<_>>>()?;
+        .map(|c| number_columns(c.number))
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .unzip();
     // `$2`…`$9`, `$11`, `$15`…`$17` and `$21`…`$24`; `$18`…`$20`.
     let mut texts: [Vec<Option<&str>>; 16] = Default::default();
     let mut dates: [Vec<Option<i64>>; 3] = Default::default();

@@ -8,7 +8,7 @@
 //! batch to the per-row path, which names the item refused; links waiting for one of the
 //! run's external ids do the same, being rare and per-item work.
 
-use super::super::customers::stored_number;
+use super::super::customers::number_columns;
 use super::super::values::{marks, numbered_rows, pieces, rows, Column, Column::*, Shapes};
 use super::super::{attributes_json, bank, Conn, Param};
 use crate::domain::customer::NewCustomer;
@@ -121,13 +121,7 @@ async fn insert<C: Conn>(conn: &C, ctx: &WriteCtx, run: &[&NewCustomer]) -> Resu
         .collect::<Result<Vec<_>>>()?;
     let numbers = run
         .iter()
-        .map(|c| match c.number {
-            Some(n) => Ok((
-                Some(stored_number(n.number)?),
-                Some(stored_number(n.counter)?),
-            )),
-            None => Ok((None, None)),
-        })
+        .map(|c| number_columns(c.number))
         .collect::<Result<Vec<_>>>()?;
     for piece in pieces(run.len()) {
         static SQL: Shapes = Shapes::new();
