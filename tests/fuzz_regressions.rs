@@ -10,10 +10,17 @@ use common::{egain_error, list, Backend, EgainApp, TestApp};
 use reqwest::Method;
 
 /// What a card number found by the targets looks like in an answer: any run of its digits.
-fn assert_not_repeated(text: &str, digits: &str) {
+/// The request id the server made (a random UUID, in the header and the body) is no echo
+/// of what was sent, and may hold such a run by chance, so it is left out of the search.
+fn assert_not_repeated(reply: &common::Reply, digits: &str) {
+    let text = match reply.headers.get("x-request-id").map(|id| id.to_str()) {
+        Some(Ok(id)) if !id.is_empty() => reply.text.replace(id, ""),
+        _ => reply.text.clone(),
+    };
     assert!(
         !text.contains(digits),
-        "the answer repeats {digits}: {text}"
+        "the answer repeats {digits}: {}",
+        reply.text
     );
 }
 
@@ -36,8 +43,8 @@ async fn a_repeated_member_is_not_named_by_its_card_number(backend: Backend) {
     for path in ["/v1/customers", "/v1/accounts", "/v2/data/customers"] {
         let reply = send_json(&app, Method::POST, path, found).await;
         let body = reply.problem(400, "MALFORMED_REQUEST");
-        assert_not_repeated(&reply.text, "18446744073709551616");
-        assert_not_repeated(&reply.text, "2155161611111111111111111");
+        assert_not_repeated(&reply, "18446744073709551616");
+        assert_not_repeated(&reply, "2155161611111111111111111");
         assert_eq!(body["errors"][0]["field"], "?.b", "{body}");
     }
     assert!(list(&app.admin, "/v1/customers").await.is_empty());
@@ -58,7 +65,7 @@ async fn paths_to_problems_name_something_and_no_card_number(backend: Backend) {
         for path in ["/v1/customers", "/v2/data/customers"] {
             let reply = send_json(&app, Method::POST, path, body).await;
             reply.problem(400, "MALFORMED_REQUEST");
-            assert_not_repeated(&reply.text, "4111");
+            assert_not_repeated(&reply, "4111");
             let fields: Vec<String> = reply.field_errors().into_iter().map(|(f, _)| f).collect();
             assert_eq!(fields, named, "{}", reply.text);
         }
@@ -97,9 +104,9 @@ async fn messages_do_not_quote_a_card_number(backend: Backend) {
     for (path, body, status) in cases {
         let reply = send_json(&app, Method::POST, path, body).await;
         assert_eq!(reply.status.as_u16(), status, "{}", reply.text);
-        assert_not_repeated(&reply.text, "4111111111111111");
-        assert_not_repeated(&reply.text, "18446744073709551616");
-        assert_not_repeated(&reply.text, "2155161611111111111111111");
+        assert_not_repeated(&reply, "4111111111111111");
+        assert_not_repeated(&reply, "18446744073709551616");
+        assert_not_repeated(&reply, "2155161611111111111111111");
     }
     assert!(list(&app.admin, "/v1/customers").await.is_empty());
 }
@@ -158,7 +165,7 @@ async fn an_unknown_name_holding_a_card_number_is_not_quoted(backend: Backend) {
         let reply = door.create(format, body.to_vec()).await;
         let (_, message) = egain_error(&reply, 400);
         assert!(message.contains('?'), "{message}");
-        assert_not_repeated(&reply.text, "4111");
+        assert_not_repeated(&reply, "4111");
     }
     assert!(list(&door.app.admin, "/v1/customers").await.is_empty());
 }
