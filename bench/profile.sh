@@ -5,6 +5,7 @@
 #
 # Usage: bench/profile.sh [binary=target/release/clientele] [seconds=20] [connections=8]
 # KEEP=FILE keeps the callgrind output there, for callgrind_annotate --inclusive=yes.
+# RUST_LOG=info counts the default access log too (warn otherwise).
 # Needs: valgrind, wrk, sqlite3.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,7 +18,7 @@ cleanup() { kill "${PID:-}" 2>/dev/null || true; wait 2>/dev/null || true; if [ 
 trap cleanup EXIT
 
 CLIENTELE_DATABASE_URL="sqlite://$WORK/p.db" CLIENTELE_ADMIN_KEY="$KEY" CLIENTELE_RATE_LIMIT=0 \
-  CLIENTELE_LISTEN="127.0.0.1:$PORT" CLIENTELE_LOG_FORMAT=json RUST_LOG=warn \
+  CLIENTELE_LISTEN="127.0.0.1:$PORT" CLIENTELE_LOG_FORMAT=json RUST_LOG=${RUST_LOG:-warn} \
   valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.out" "$BIN" serve >/dev/null 2>"$WORK/server.log" &
 PID=$!
 for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done

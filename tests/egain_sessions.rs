@@ -936,6 +936,26 @@ async fn no_secret_shows_in_any_output(backend: Backend) {
     assert!(exit.success());
     let server_log = std::fs::read_to_string(&log_path).unwrap();
     assert!(server_log.contains("a user logged in"), "{server_log}");
+    // What is logged inside a request carries the request's id, as its access line does.
+    let lines: Vec<serde_json::Value> = server_log
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect();
+    let login = lines
+        .iter()
+        .find(|line| line["fields"]["message"] == "a user logged in")
+        .expect("the login's line");
+    let request_id = login["span"]["request_id"]
+        .as_str()
+        .expect("its request id");
+    assert!(
+        lines
+            .iter()
+            .any(|line| line["fields"]["message"] == "request"
+                && line["fields"]["request_id"] == request_id
+                && line["fields"]["route"] == LOGIN),
+        "no access line for {request_id}: {server_log}"
+    );
     outputs.push((server_log, String::new()));
     for (stdout, stderr) in &outputs {
         for secret in [password, wrong, token.as_str(), "$argon2"] {

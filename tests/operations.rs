@@ -169,6 +169,82 @@ async fn a_config_file_sets_limits_and_env_overrides_it(backend: Backend) {
     );
 }
 
+/// One access line per request, after the answer: its method, route template (never the ids
+/// in the path), status, latency and request id.
+async fn each_request_gets_one_access_line_by_route(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let log_path = db.dir().join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let server = Server::start_with_output(
+        &db.url,
+        &[
+            ("CLIENTELE_ADMIN_KEY", common::ADMIN_KEY),
+            ("RUST_LOG", "info"),
+        ],
+        Stdio::null(),
+        Stdio::from(log),
+    );
+    let admin = Client::new(&server.base, common::ADMIN_KEY);
+    let created = admin
+        .post("/v1/customers", &customer_body("logged-once"))
+        .await;
+    assert_eq!(created.status, 201);
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    let made_id = created.header("x-request-id").unwrap().to_owned();
+    let read = admin
+        .send(
+            Method::GET,
+            &format!("/v1/customers/{id}"),
+            &[("x-request-id", "trace-the-read")],
+            None,
+        )
+        .await;
+    assert_eq!(read.status, 200);
+    assert_eq!(admin.get("/v1/nowhere").await.status, 404);
+    assert!(server.terminate().success());
+    let text = std::fs::read_to_string(&log_path).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    let access: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|line| line["fields"]["message"] == "request")
+        .collect();
+    assert_eq!(access.len(), 3, "{text}");
+    let of = |request_id: &str| {
+        let found: Vec<_> = access
+            .iter()
+            .filter(|line| line["fields"]["request_id"] == request_id)
+            .collect();
+        assert_eq!(found.len(), 1, "one line for {request_id}: {text}");
+        found[0]["fields"].clone()
+    };
+    let post = of(&made_id);
+    assert_eq!(post["method"], "POST");
+    assert_eq!(post["route"], "/v1/customers");
+    assert_eq!(post["status"], 201);
+    assert!(
+        post["latency_ms"].as_f64().is_some_and(|ms| ms > 0.0),
+        "{post}"
+    );
+    let get = of("trace-the-read");
+    assert_eq!(get["method"], "GET");
+    assert_eq!(get["route"], "/v1/customers/{id}");
+    assert_eq!(get["status"], 200);
+    assert!(access.iter().all(|line| line["level"] == "INFO"), "{text}");
+    assert!(
+        !access.iter().any(|line| line.to_string().contains(&id)),
+        "an id in an access line: {text}"
+    );
+    assert!(
+        access
+            .iter()
+            .any(|line| line["fields"]["route"] == "unmatched" && line["fields"]["status"] == 404),
+        "{text}"
+    );
+}
+
 both_backends!(
     health_and_readiness_are_open,
     metrics_count_requests_by_route_and_status,
@@ -176,6 +252,7 @@ both_backends!(
     a_generated_admin_key_is_printed_once,
     sigterm_drains_and_exits_zero,
     a_config_file_sets_limits_and_env_overrides_it,
+    each_request_gets_one_access_line_by_route,
 );
 
 /// The served OpenAPI document matches `tests/snapshots/openapi.json`; run with

@@ -12,8 +12,6 @@ pub mod openapi;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{MatchedPath, Request};
-use axum::http::HeaderName;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -21,12 +19,12 @@ use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::app::{EventEncoder, Registry};
 use crate::domain::Limits;
+use http::access::REQUEST_ID;
 use http::problem::ApiError;
-use http::{ops, rate_limit};
+use http::{access, ops, rate_limit};
 
 /// The encoding of objects in events: the native door's views.
 pub fn event_encoder() -> Arc<dyn EventEncoder> {
@@ -54,8 +52,6 @@ impl AppState {
     }
 }
 
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
 async fn not_found() -> ApiError {
     ApiError::not_found("no such path")
 }
@@ -66,25 +62,6 @@ async fn method_not_allowed() -> ApiError {
 
 fn panicked(_: Box<dyn std::any::Any + Send>) -> Response {
     ApiError::internal("a handler panicked").into_response()
-}
-
-/// A span per request, named by its route's template so ids never end up in span names.
-fn request_span(request: &Request) -> tracing::Span {
-    let request_id = request
-        .headers()
-        .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", MatchedPath::as_str);
-    tracing::info_span!(
-        "request",
-        method = %request.method(),
-        route,
-        request_id,
-    )
 }
 
 pub fn router(state: AppState) -> Router {
@@ -109,11 +86,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(http::framing::limits))
         .layer(middleware::from_fn(dialects::in_the_doors_words))
         .layer(CatchPanicLayer::custom(panicked))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(request_span)
-                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
-        )
+        .layer(middleware::from_fn(access::log))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .with_state(state)

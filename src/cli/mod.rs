@@ -93,8 +93,10 @@ fn init_logging(format: LogFormat) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
+    // The innermost span is enough: a request's holds its id, and listing the spans again
+    // would format their fields twice for every line.
     let _ = match format {
-        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Json => builder.json().with_span_list(false).try_init(),
         LogFormat::Text => builder.try_init(),
     };
 }

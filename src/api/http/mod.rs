@@ -1,6 +1,7 @@
 //! HTTP plumbing every door shares: authentication, body extraction, problem documents,
 //! idempotency keys and answers, rate limiting, and the operators' endpoints.
 
+pub mod access;
 pub mod auth;
 pub mod body;
 pub mod capacity;
