@@ -13,7 +13,8 @@
 #   bulk import: `clientele import` of N generated customers (ndjson) into a fresh SQLite
 #     database and a fresh PostgreSQL database;
 #   scale: the same creates again on each imported database (N customers stored), their
-#     rate and the server's peak RSS over the empty database's.
+#     rate and the server's peak RSS over the empty database's;
+#   the disk's own fsync tail (bench/fsync_tail.py), which no create's p99 can beat.
 # The eGain and bank doors have their own scripts (bench/egain.sh, bench/bank.sh); they are
 # left to them. PostgreSQL figures use scratch databases on BENCH_PG_URL's server, which the
 # script creates and drops.
@@ -164,6 +165,16 @@ COPY_RATE=$(calc "$N / ($E - $S)" 0)
 psql "$PG_URL" -qc "DROP DATABASE $DB_LIMITS WITH (FORCE)"
 echo "    PostgreSQL: pgbench $PGBENCH_TPS tps (16 clients), COPY $COPY_RATE rows/s"
 
+# The disk alone, just before the SQLite creates and on the same file system: how often a
+# commit's fsync stalls, which sets a floor under every backend's create p99.
+echo "--- the disk's fsync tail"
+sync; sleep 2
+python3 "$ROOT/bench/fsync_tail.py" "$WORK" "$D" >"$WORK/disk.txt"
+DISK=$(grep 'phase=alone' "$WORK/disk.txt"); DISK_BUSY=$(grep 'phase=beside-writes' "$WORK/disk.txt")
+disk_line() { echo "p50 $(field p50_ms "$1") ms, p99 $(field p99_ms "$1") ms, max $(field max_ms "$1") ms, $(field over_10ms "$1") of $(field calls "$1") over 10 ms"; }
+echo "    fdatasync of 64 KiB alone: $(disk_line "$DISK")"
+echo "    beside 800 KiB written and fsynced every 20 ms: $(disk_line "$DISK_BUSY")"
+
 # --- HTTP -----------------------------------------------------------------------------------
 echo "--- clientele on SQLite"
 serve "sqlite://$WORK/http.db" 18181 "$BIN"
@@ -282,6 +293,11 @@ http_row() { # server line
   row "server peak RSS after creates, $N stored over an empty database (the larger ratio)" "$(calc "$RSS_GROWTH")" "flat (≤ 1.2)" "$(calc "$RSS_GROWTH / 1.2")" le
   row "SQLite import over batched inserts" "$(calc "$IM_SQ / $SQLITE_BATCHED")" "≥ 0.5" "$(calc "$IM_SQ / $SQLITE_BATCHED / 0.5")" ge
   row "PostgreSQL import over COPY" "$(calc "$IM_PG / $COPY_RATE")" "≥ 0.5" "$(calc "$IM_PG / $COPY_RATE / 0.5")" ge
+  echo
+  echo "The disk alone, just before the SQLite creates (\`bench/fsync_tail.py\`, $(field seconds "$DISK") s a phase): fdatasync"
+  echo "of 64 KiB appends $(disk_line "$DISK"); beside 800 KiB written and"
+  echo "fsynced every 20 ms, as checkpoints do under load, $(disk_line "$DISK_BUSY")."
+  echo "Every create queued behind a stalled commit waits with it, on either backend."
   echo
   echo "| HTTP, $C connections | requests/s | p50 | p99 | non-2xx / socket errors |"
   echo "|---|---|---|---|---|"
