@@ -1,10 +1,11 @@
 //! One access line per request, written once the answer is made.
 //!
 //! The line is logged outside the request's span and carries its own fields: the JSON
-//! formatter turns a span's fields back into a value for every event inside the span, which
-//! made the access line cost a create more than a tenth of its instructions. The span stays
-//! for what is logged while the request runs, and holds only the request id, which joins
-//! those lines to the access line.
+//! formatter turns a span's fields back into a value for every event inside the span, and
+//! with the line inside a span of method, route and id a create cost 571k instructions
+//! rather than 534k (bench/profile.sh at `info`). The span stays for what is logged while
+//! the request runs, and holds only the request id, which joins those lines to the access
+//! line.
 
 use std::time::Instant;
 
