@@ -79,13 +79,16 @@ pub enum Failure<'a> {
 /// data it may reuse as its body), or from why nothing was. Runs inside the transaction, so
 /// the answer is kept with the claim atomically.
 pub type Respond =
-    Box<dyn for<'a> FnOnce(Result<&'a Written, Failure<'a>>, &'a [NewEvent]) -> Answer + Send>;
+    Box<dyn for<'a> Fn(Result<&'a Written, Failure<'a>>, &'a [NewEvent]) -> Answer + Send + Sync>;
 
 /// Boxes a door's answering function; naming the bound lets the closure's signature be
 /// inferred for every lifetime of its arguments.
 pub fn respond_with<F>(respond: F) -> Respond
 where
-    F: for<'a> FnOnce(Result<&'a Written, Failure<'a>>, &'a [NewEvent]) -> Answer + Send + 'static,
+    F: for<'a> Fn(Result<&'a Written, Failure<'a>>, &'a [NewEvent]) -> Answer
+        + Send
+        + Sync
+        + 'static,
 {
     Box::new(respond)
 }
@@ -425,7 +428,7 @@ fn fresh(answer: Answer) -> Reply {
 /// The render step of a request refused before the store: the answer alone, no events.
 fn refusal(answer: Answer) -> Render {
     Box::new(move |_| Rendered {
-        answer,
+        answer: answer.clone(),
         events: Vec::new(),
     })
 }

@@ -66,7 +66,7 @@ pub struct Rendered {
     pub events: Vec<NewEvent>,
 }
 
-pub type Render = Box<dyn FnOnce(&Outcome) -> Rendered + Send>;
+pub type Render = Box<dyn Fn(&Outcome) -> Rendered + Send + Sync>;
 
 /// Who writes, for whom, when, and under which idempotency claim.
 #[derive(Debug, Clone)]

@@ -43,7 +43,7 @@ impl Story {
         &self,
         tenant: &str,
         claim: &Claim,
-        respond: impl FnOnce(&Outcome) -> Answer + Send + 'static,
+        respond: impl Fn(&Outcome) -> Answer + Send + Sync + 'static,
     ) -> Run {
         let at = self.tick();
         let write = Write::Create(vec![self.plan(customer_by_profile(), at)]);
@@ -160,7 +160,7 @@ async fn a_refused_request_keeps_its_answer_and_writes_nothing_else(backend: Bac
         .run(
             story.ctx(TENANT, Some(key.clone()), story.tick()),
             Write::Refuse,
-            move |_| answer,
+            move |_| answer.clone(),
         )
         .await;
     assert_eq!(first.executed, Executed::Fresh(refused.clone()));
@@ -180,7 +180,7 @@ async fn a_refused_request_keeps_its_answer_and_writes_nothing_else(backend: Bac
         .run(
             story.ctx(TENANT, None, story.tick()),
             Write::Refuse,
-            move |_| answer,
+            move |_| answer.clone(),
         )
         .await;
     assert_eq!(unclaimed.executed, Executed::Fresh(refused));

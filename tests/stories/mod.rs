@@ -8,6 +8,7 @@ mod batches;
 mod concurrency;
 mod contacts;
 mod creates;
+mod failures;
 mod feed;
 mod idempotency;
 mod keys;

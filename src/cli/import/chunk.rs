@@ -251,7 +251,7 @@ fn respond(door: Door, lines: Vec<(u64, Kind)>, known: Vec<Reject>) -> Respond {
     respond_with(move |result, _events| {
         let mut kept = Kept {
             stored: Vec::new(),
-            rejected: known,
+            rejected: known.clone(),
         };
         let status = match result {
             Ok(_) => {

@@ -95,19 +95,21 @@ impl<C: GenericClient> PgConn<'_, C> {
 
     /// Sends `statement` and `last` (`COMMIT`) together, one round trip for both. When the
     /// statement fails its transaction is failed, and PostgreSQL ends it with a rollback
-    /// whatever `last` asks: the statement's error is the answer then.
+    /// whatever `last` asks: the statement's error is the answer then. The error is
+    /// PostgreSQL's own, so that the caller can tell one the server answered (nothing was
+    /// committed) from a lost connection (not known).
     pub(super) async fn exec_before(
         &self,
         statement: &Statement,
         params: &[Param<'_>],
         last: &str,
-    ) -> Result<()> {
-        let prepared = self.prepared(statement).await.map_err(db_error)?;
+    ) -> std::result::Result<(), tokio_postgres::Error> {
+        let prepared = self.prepared(statement).await?;
         let values = values(params);
         let (run, last) =
             in_order(self.0.query(&prepared, &values), self.0.batch_execute(last)).await;
-        run.map_err(db_error)?;
-        last.map_err(db_error)
+        run?;
+        last
     }
 }
 

@@ -6,10 +6,11 @@
 //! answers each once committed. While one task commits, the next gathers what came
 //! meanwhile.
 //!
-//! A group that fails before any answer is made (a claim whose first request is still open
-//! elsewhere and outlasts the lock timeout, a deadlock, any error) is rolled back and each
-//! of its writes runs alone, in a transaction of its own, so no write is refused for a
-//! neighbour's fault. A write whose key another write of its group claims runs alone after
+//! A group that fails (a claim whose first request is still open elsewhere and outlasts
+//! the lock timeout, a deadlock, an event or answer the database refuses: any error it
+//! answers, up to the commit) is rolled back and each of its writes runs alone, in a
+//! transaction of its own, so no write is refused for a neighbour's fault. Only a commit
+//! whose fate is not known (the connection lost) fails the whole group. A write whose key another write of its group claims runs alone after
 //! the group, and so replays that answer.
 //!
 //! [`grouped`]: crate::store::sql::grouped
@@ -237,29 +238,59 @@ async fn in_one_transaction(client: Object, jobs: Vec<Job>) -> Vec<Job> {
                 .collect();
         }
     };
-    // From here on each answer is made, and a write cannot run again.
+    // The answers are made here. They are made again should the group fail as a whole and
+    // its writes run alone: a render is free of effects.
     let mut answered = Vec::with_capacity(writes.len());
-    let mut rendered: Vec<(WriteCtx, Rendered, Reply)> = Vec::new();
-    for (((ctx, _), (render, reply)), settled) in writes.into_iter().zip(ends).zip(settled) {
+    let mut rendered: Vec<(usize, Rendered)> = Vec::new();
+    for (i, settled) in settled.into_iter().enumerate() {
         match settled {
-            Settled::Earlier(executed) => answered.push((reply, Ok(executed))),
-            Settled::Ran(outcome) => rendered.push((ctx, render(&outcome), reply)),
+            Settled::Earlier(executed) => answered.push((i, Ok(executed))),
+            Settled::Ran(outcome) => rendered.push((i, (ends[i].0)(&outcome))),
         }
     }
-    let committed = finish(&open, &rendered).await;
-    match committed {
-        Ok(()) => open.ended(),
-        Err(_) => open.roll_back().await,
+    let committed = finish(&open, &writes, &rendered).await;
+    let lost = match committed {
+        Ok(()) => {
+            open.ended();
+            None
+        }
+        // PostgreSQL answered, so nothing of the group was committed: an event or an
+        // answer it could not keep fails its own write alone, not the group.
+        Err(e) if e.as_db_error().is_some() => {
+            let e = super::db_error(e);
+            tracing::debug!(error = %e, writes = writes.len(), "a group failed; its writes go alone");
+            open.roll_back().await;
+            let again = writes.into_iter().zip(ends);
+            return again
+                .map(|((ctx, write), (render, reply))| Job {
+                    ctx,
+                    write,
+                    render,
+                    reply,
+                })
+                .collect();
+        }
+        // Whether the commit was made is not known: each write's caller is told, and a
+        // retry with its key finds out.
+        Err(e) => {
+            open.roll_back().await;
+            Some(super::db_error(e))
+        }
+    };
+    for (i, made) in rendered {
+        answered.push((
+            i,
+            match &lost {
+                None => Ok(Executed::Fresh(made.answer)),
+                Some(e) => Err(again(e)),
+            },
+        ));
     }
-    for (_, made, reply) in rendered {
-        let executed = match &committed {
-            Ok(()) => Ok(Executed::Fresh(made.answer)),
-            Err(e) => Err(again(e)),
-        };
-        let _ = reply.send(executed);
-    }
-    for (reply, executed) in answered {
-        let _ = reply.send(executed);
+    let mut replies: Vec<_> = ends.into_iter().map(|(_, reply)| Some(reply)).collect();
+    for (i, executed) in answered {
+        if let Some(reply) = replies[i].take() {
+            let _ = reply.send(executed);
+        }
     }
     Vec::new()
 }
@@ -296,18 +327,18 @@ async fn claim_and_insert(open: &Open, writes: &[(WriteCtx, Write)]) -> Result<V
 }
 
 /// Records the events, keeps the answers and commits.
-async fn finish(open: &Open, rendered: &[(WriteCtx, Rendered, Reply)]) -> Result<()> {
+async fn finish(
+    open: &Open,
+    writes: &[(WriteCtx, Write)],
+    rendered: &[(usize, Rendered)],
+) -> std::result::Result<(), tokio_postgres::Error> {
     let mut kept = Kept::default();
-    for (ctx, made, _) in rendered {
-        kept.add(ctx, made);
+    for (i, made) in rendered {
+        kept.add(&writes[*i].0, made);
     }
     let conn = open.conn();
     if kept.is_empty() {
-        return conn
-            .0
-            .batch_execute("COMMIT")
-            .await
-            .map_err(super::db_error);
+        return conn.0.batch_execute("COMMIT").await;
     }
     conn.exec_before(&grouped::FINISH, &kept.params(), "COMMIT")
         .await

@@ -80,7 +80,7 @@ async fn execute_alone(
 ) -> Result<Executed> {
     let mut client = pool.get().await.map_err(pool_error)?;
     let tx = client.transaction().await.map_err(db_error)?;
-    let executed = execute::execute(&PgConn(&tx), &ctx, write, render).await?;
+    let executed = execute::execute(&PgConn(&tx), &ctx, &write, &render).await?;
     // Only a fresh write has anything to commit; an earlier use of the key wrote
     // nothing, and dropping the transaction rolls it back.
     if matches!(executed, Executed::Fresh(_)) {

@@ -15,11 +15,11 @@ use crate::store::{Executed, Outcome, Render, Result, Write, WriteCtx};
 pub(crate) async fn execute<C: Conn>(
     conn: &C,
     ctx: &WriteCtx,
-    write: Write,
-    render: Render,
+    write: &Write,
+    render: &Render,
 ) -> Result<Executed> {
     let counted = Counted::new(conn);
-    let kind = counted::kind(&write);
+    let kind = counted::kind(write);
     let executed = execute_counted(&counted, ctx, write, render).await;
     counted.record(kind);
     executed
@@ -28,8 +28,8 @@ pub(crate) async fn execute<C: Conn>(
 async fn execute_counted<C: Conn>(
     conn: &C,
     ctx: &WriteCtx,
-    write: Write,
-    render: Render,
+    write: &Write,
+    render: &Render,
 ) -> Result<Executed> {
     if let Some(claim) = &ctx.claim {
         if let Some(earlier) = idempotency::claim(conn, ctx, claim).await? {
@@ -47,8 +47,8 @@ async fn execute_counted<C: Conn>(
 }
 
 /// Applies the write so that a refusal leaves nothing of it behind.
-async fn apply_undoable<C: Conn>(conn: &C, ctx: &WriteCtx, write: Write) -> Result<Outcome> {
-    if !conn.dialect().savepoint_for(&write) {
+async fn apply_undoable<C: Conn>(conn: &C, ctx: &WriteCtx, write: &Write) -> Result<Outcome> {
+    if !conn.dialect().savepoint_for(write) {
         return apply(conn, ctx, write).await;
     }
     conn.savepoint().await?;
@@ -60,20 +60,20 @@ async fn apply_undoable<C: Conn>(conn: &C, ctx: &WriteCtx, write: Write) -> Resu
     Ok(outcome)
 }
 
-async fn apply<C: Conn>(conn: &C, ctx: &WriteCtx, write: Write) -> Result<Outcome> {
+async fn apply<C: Conn>(conn: &C, ctx: &WriteCtx, write: &Write) -> Result<Outcome> {
     Ok(match write {
-        Write::Create(objects) => create(conn, ctx, &objects).await?.map(Written::Created),
-        Write::ChangeState(change) => lifecycle::change_state(conn, ctx, &change).await?,
-        Write::Patch { kind, id, patch } => lifecycle::patch(conn, ctx, kind, &id, &patch).await?,
+        Write::Create(objects) => create(conn, ctx, objects).await?.map(Written::Created),
+        Write::ChangeState(change) => lifecycle::change_state(conn, ctx, change).await?,
+        Write::Patch { kind, id, patch } => lifecycle::patch(conn, ctx, *kind, id, patch).await?,
         Write::EditContact {
             id,
             details,
             read_at,
         } => match id {
-            Some(id) => contacts::edit(conn, ctx, &id, &details, read_at).await?,
+            Some(id) => contacts::edit(conn, ctx, id, details, *read_at).await?,
             None => Err(Refusal::Missing),
         },
-        Write::PutCatalog { document } => tenants::put_catalog(conn, ctx, &document)
+        Write::PutCatalog { document } => tenants::put_catalog(conn, ctx, document)
             .await?
             .map(|version| Written::Catalog { version }),
         Write::Refuse => Err(Refusal::Refused),

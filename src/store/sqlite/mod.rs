@@ -381,7 +381,7 @@ impl SqliteStore {
     }
 
     pub async fn execute(&self, ctx: WriteCtx, write: Write, render: Render) -> Result<Executed> {
-        self.write(async move |c| execute::execute(c, &ctx, write, render).await)
+        self.write(async move |c| execute::execute(c, &ctx, &write, &render).await)
             .await
     }
 

@@ -109,7 +109,7 @@ impl Story {
         &self,
         ctx: WriteCtx,
         write: Write,
-        respond: impl FnOnce(&Outcome) -> Answer + Send + 'static,
+        respond: impl Fn(&Outcome) -> Answer + Send + Sync + 'static,
     ) -> Run {
         run_on(&self.store, ctx, write, respond).await
     }
@@ -257,7 +257,7 @@ pub async fn run_on(
     store: &Store,
     ctx: WriteCtx,
     write: Write,
-    respond: impl FnOnce(&Outcome) -> Answer + Send + 'static,
+    respond: impl Fn(&Outcome) -> Answer + Send + Sync + 'static,
 ) -> Run {
     let seen = Arc::new(Mutex::new(None));
     let keep = Arc::clone(&seen);
