@@ -118,8 +118,8 @@ impl Conn for SqliteConn<'_> {
     }
 
     async fn savepoint(&self) -> Result<()> {
-        // Inside the writer's own savepoint around each job (`job`), so a refusal undoes the
-        // write but keeps its claim and answer.
+        // Inside the batch's transaction (and the writer's savepoint `job` when a batch runs
+        // again), so a refusal undoes the write but keeps its claim and answer.
         run_cached(self.0, "SAVEPOINT work")
     }
 

@@ -202,11 +202,12 @@ impl SqliteStore {
             .await
     }
 
-    /// Runs one of the shared writes in the writer's next group commit.
-    async fn write<T, F>(&self, work: F) -> Result<T>
+    /// Runs one of the shared writes in the writer's next group commit, maybe twice (see
+    /// [`writer`]).
+    async fn write<T, F>(&self, mut work: F) -> Result<T>
     where
         T: Send + 'static,
-        F: AsyncFnOnce(&SqliteConn<'_>) -> Result<T> + Send + 'static,
+        F: AsyncFnMut(&SqliteConn<'_>) -> Result<T> + Send + 'static,
     {
         self.inner
             .writer

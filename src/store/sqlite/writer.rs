@@ -1,7 +1,14 @@
 //! The one task that writes to SQLite. It group-commits: takes every write waiting in the
-//! queue (up to a bound), runs each in its own savepoint inside one transaction so a failing
-//! write rolls back alone, commits once — one fsync for the lot — and only then answers them.
-//! Each commit nudges the [`Checkpoints`] thread, which copies the log into the database.
+//! queue (up to a bound), runs them in one transaction, commits once — one fsync for the
+//! lot — and only then answers them. Each commit nudges the [`Checkpoints`] thread, which
+//! copies the log into the database.
+//!
+//! A write that fails must roll back alone. A savepoint around each write would do it, but
+//! makes SQLite copy every page the write touches into its statement journal, which was
+//! a twentieth of a create's work. So a batch first runs without them; when a write fails,
+//! the whole transaction is rolled back and the batch runs again, each write in a savepoint
+//! of its own. Writes fail rarely (refusals are answers, not failures), and running one
+//! again is safe: the first run left nothing behind.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::thread::JoinHandle;
@@ -12,13 +19,50 @@ use tokio::sync::{mpsc, oneshot};
 use super::checkpoints::Checkpoints;
 use crate::store::{Result, StoreError};
 
-/// Called once the batch is committed (or not) to answer the waiting request.
-type Finish = Box<dyn FnOnce(std::result::Result<(), String>) + Send>;
-/// One write; `None` when the batch's transaction could not even begin.
-type Job = Box<dyn FnOnce(Option<&Connection>) -> Finish + Send>;
+/// One write of a batch, run once or, when its batch is run again, twice.
+trait Job: Send {
+    /// Runs the write, in a savepoint of its own when `alone`; false when it failed.
+    fn run(&mut self, conn: &Connection, alone: bool) -> bool;
+    /// Answers the waiting request once its batch is committed (or not).
+    fn finish(self: Box<Self>, committed: std::result::Result<(), String>);
+}
+
+struct Waiting<T, F> {
+    work: F,
+    result: Option<Result<T>>,
+    reply: oneshot::Sender<Result<T>>,
+}
+
+impl<T, F> Job for Waiting<T, F>
+where
+    T: Send,
+    F: FnMut(&Connection) -> Result<T> + Send,
+{
+    fn run(&mut self, conn: &Connection, alone: bool) -> bool {
+        let work = &mut self.work;
+        let result = if alone {
+            in_savepoint(conn, work)
+        } else {
+            unwound(|| work(conn))
+        };
+        let ran = result.is_ok();
+        self.result = Some(result);
+        ran
+    }
+
+    fn finish(self: Box<Self>, committed: std::result::Result<(), String>) {
+        let result = match committed {
+            Ok(()) => self
+                .result
+                .unwrap_or_else(|| Err(StoreError::Database("the write did not run".into()))),
+            Err(e) => Err(StoreError::Database(e)),
+        };
+        let _ = self.reply.send(result);
+    }
+}
 
 enum Msg {
-    Job(Job),
+    Job(Box<dyn Job>),
     Stop(oneshot::Sender<()>),
 }
 
@@ -40,25 +84,19 @@ impl Writer {
         }
     }
 
-    /// Runs `work` in the writer's next transaction and answers once that transaction is durable.
+    /// Runs `work` in the writer's next transaction and answers once that transaction is
+    /// durable. `work` may run twice (see the module's comment): all it does must be to the
+    /// connection.
     pub(super) async fn run<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+        F: FnMut(&Connection) -> Result<T> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        let job: Job = Box::new(move |conn| {
-            let result = match conn {
-                Some(conn) => in_savepoint(conn, work),
-                None => Err(StoreError::Database("could not begin a transaction".into())),
-            };
-            Box::new(move |committed| {
-                let result = match committed {
-                    Ok(()) => result,
-                    Err(e) => Err(StoreError::Database(e)),
-                };
-                let _ = reply.send(result);
-            })
+        let job = Box::new(Waiting {
+            work,
+            result: None,
+            reply,
         });
         // A full queue is answered at once, as busy, rather than waited on: the writes
         // waiting would otherwise grow without end under a flood.
@@ -91,10 +129,15 @@ pub(super) fn run_cached(conn: &Connection, sql: &str) -> Result<()> {
         .map_err(super::db_error)
 }
 
+/// A panic in a write is that write's failure, not the writer's end.
+fn unwound<T>(work: impl FnOnce() -> Result<T>) -> Result<T> {
+    catch_unwind(AssertUnwindSafe(work))
+        .unwrap_or_else(|_| Err(StoreError::Database("a write panicked".into())))
+}
+
 fn in_savepoint<T>(conn: &Connection, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
     run_cached(conn, "SAVEPOINT job")?;
-    let result = catch_unwind(AssertUnwindSafe(|| work(conn)))
-        .unwrap_or_else(|_| Err(StoreError::Database("a write panicked".into())));
+    let result = unwound(|| work(conn));
     if result.is_err() {
         run_cached(conn, "ROLLBACK TO job")?;
     }
@@ -138,38 +181,57 @@ fn write_loop(
     }
 }
 
-fn commit_batch(conn: &Connection, batch: Vec<Job>) {
+fn commit_batch(conn: &Connection, mut batch: Vec<Box<dyn Job>>) {
+    let committed = match run_batch(conn, &mut batch, false) {
+        Ran::Again => {
+            metrics::counter!("clientele_sqlite_batches_run_again").increment(1);
+            match run_batch(conn, &mut batch, true) {
+                Ran::Again => unreachable!("writes alone in savepoints fail alone"),
+                Ran::Done(committed) => committed,
+            }
+        }
+        Ran::Done(committed) => committed,
+    };
+    metrics::histogram!("clientele_sqlite_batch_size").record(batch.len() as f64);
+    for job in batch {
+        job.finish(committed.clone());
+    }
+}
+
+enum Ran {
+    /// Committed, or failed as a whole with why.
+    Done(std::result::Result<(), String>),
+    /// A write failed without a savepoint; nothing was kept.
+    Again,
+}
+
+fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>], alone: bool) -> Ran {
     if let Err(e) = run_cached(conn, "BEGIN IMMEDIATE") {
         tracing::error!(error = %e, "could not begin a write transaction");
-        for job in batch {
-            job(None)(Err(e.to_string()));
+        return Ran::Done(Err(e.to_string()));
+    }
+    let only = batch.len() == 1;
+    for job in batch.iter_mut() {
+        let ran = job.run(conn, alone);
+        // SQLite rolls the whole transaction back on some errors (I/O, a full disk). Writes
+        // after that would run in autocommit mode and commit one by one.
+        if conn.is_autocommit() {
+            tracing::error!("the write transaction was rolled back by SQLite; the batch failed");
+            return Ran::Done(Err("the write transaction was rolled back".to_owned()));
         }
-        return;
-    }
-    // SQLite rolls the whole transaction back on some errors (I/O, a full disk). Jobs after
-    // that would run in autocommit mode and commit one by one, so they are not run at all.
-    let mut lost = false;
-    let mut finishes: Vec<Finish> = Vec::with_capacity(batch.len());
-    for job in batch {
-        if lost {
-            finishes.push(job(None));
-        } else {
-            finishes.push(job(Some(conn)));
-            lost = conn.is_autocommit();
+        if !ran && !alone {
+            if let Err(e) = run_cached(conn, "ROLLBACK") {
+                tracing::error!(error = %e, "could not roll back a failed write");
+                return Ran::Done(Err(e.to_string()));
+            }
+            // A write alone in its batch is answered with its own failure, with nothing
+            // written, as its savepoint would have left it.
+            return if only { Ran::Done(Ok(())) } else { Ran::Again };
         }
     }
-    let committed = if lost {
-        tracing::error!("the write transaction was rolled back by SQLite; the batch failed");
-        Err("the write transaction was rolled back".to_owned())
-    } else {
-        run_cached(conn, "COMMIT").map_err(|e| {
-            tracing::error!(error = %e, "commit failed; the batch is rolled back");
-            let _ = conn.execute_batch("ROLLBACK");
-            e.to_string()
-        })
-    };
-    metrics::histogram!("clientele_sqlite_batch_size").record(finishes.len() as f64);
-    for finish in finishes {
-        finish(committed.clone());
-    }
+    Ran::Done(run_cached(conn, "COMMIT").map_err(|e| {
+        tracing::error!(error = %e, "commit failed; the batch is rolled back");
+        let _ = conn.execute_batch("ROLLBACK");
+        e.to_string()
+    }))
 }
