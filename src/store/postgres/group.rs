@@ -10,8 +10,8 @@
 //! the lock timeout, a deadlock, an event or answer the database refuses: any error it
 //! answers, up to the commit) is rolled back and each of its writes runs alone, in a
 //! transaction of its own, so no write is refused for a neighbour's fault. Only a commit
-//! whose fate is not known (the connection lost) fails the whole group. A write whose key another write of its group claims runs alone after
-//! the group, and so replays that answer.
+//! whose fate is not known (the connection lost) fails the whole group. A write whose key
+//! another write of its group claims runs alone after the group, and so replays that answer.
 //!
 //! [`grouped`]: crate::store::sql::grouped
 
