@@ -10,6 +10,7 @@ use super::kind::Kind;
 use super::number::Numbered;
 use super::object::OnExisting;
 use super::path::Field;
+use super::records::CustomerRecord;
 use super::reference::Reference;
 use super::time::Timestamp;
 use super::Limits;
@@ -105,6 +106,30 @@ pub fn plan(
 }
 
 impl NewCustomer {
+    /// Whether the customer links to nothing and carries nothing stored beside it: no
+    /// parent, none awaited, no contact data, and its number given. Such a customer is
+    /// stored as [`Self::stored_unlinked`] says, unless a link stored earlier awaits it.
+    pub fn links_nothing(&self) -> bool {
+        self.on_existing == OnExisting::Refuse
+            && self.parent.is_none()
+            && self.awaited_parent.is_none()
+            && self.contact.is_none()
+            && self.number.is_some()
+    }
+
+    /// The customer as stored when it [links to nothing](Self::links_nothing).
+    pub fn stored_unlinked(&self) -> CustomerRecord {
+        CustomerRecord {
+            common: self.entity.stored(),
+            test_customer: self.test_customer,
+            parent: None,
+            awaited_parent: None,
+            bank: self.bank.clone(),
+            number: self.number.map(|n| n.number),
+            contact: None,
+        }
+    }
+
     /// A customer made from a profile alone, for an account created without an owner.
     pub fn from_profile(code: &str, catalog: &CatalogRules, at: Timestamp) -> Option<Self> {
         Some(Self {

@@ -12,9 +12,9 @@ use super::super::customers::number_columns;
 use super::super::values::{marks, numbered_rows, pieces, rows, Column, Column::*, Shapes};
 use super::super::{attributes_json, bank, Conn, Param};
 use crate::domain::customer::NewCustomer;
-use crate::domain::object::{NewObject, OnExisting};
+use crate::domain::object::NewObject;
 use crate::domain::outcome::Created;
-use crate::domain::records::{CustomerRecord, Record};
+use crate::domain::records::Record;
 use crate::store::{Result, WriteCtx};
 
 /// Writes the batch's leading new customers that link to nothing, on SQLite; what it
@@ -27,7 +27,7 @@ pub(crate) async fn create<C: Conn>(
     let run: Vec<&NewCustomer> = objects
         .iter()
         .map_while(|object| match object {
-            NewObject::Customer(c) if links_nothing(c) => Some(c),
+            NewObject::Customer(c) if c.links_nothing() => Some(c),
             _ => None,
         })
         .collect();
@@ -41,15 +41,6 @@ pub(crate) async fn create<C: Conn>(
     }
     conn.release().await?;
     Ok(Some(run.into_iter().map(created).collect()))
-}
-
-/// A customer the per-row path would write with one insert and its histories alone.
-fn links_nothing(c: &NewCustomer) -> bool {
-    c.on_existing == OnExisting::Refuse
-        && c.parent.is_none()
-        && c.awaited_parent.is_none()
-        && c.contact.is_none()
-        && c.number.is_some()
 }
 
 /// Whether a stored link awaits one of the run's external ids.
@@ -192,16 +183,5 @@ async fn profiles<C: Conn>(conn: &C, run: &[&NewCustomer]) -> Result<()> {
 
 /// The customer as stored, as the per-row path answers it.
 fn created(c: &NewCustomer) -> Created {
-    Created::new(
-        Record::Customer(CustomerRecord {
-            common: c.entity.stored(),
-            test_customer: c.test_customer,
-            parent: None,
-            awaited_parent: None,
-            bank: c.bank.clone(),
-            number: c.number.map(|n| n.number),
-            contact: None,
-        }),
-        Vec::new(),
-    )
+    Created::new(Record::Customer(c.stored_unlinked()), Vec::new())
 }
