@@ -140,29 +140,38 @@ impl Registry {
             } => {
                 let encoder = self.inner.encoder.clone();
                 let tenant = caller.tenant.clone();
-                let render: Render = Box::new(move |outcome| match outcome {
-                    Ok(written) => {
-                        let events = events::of(written, &*encoder, &tenant, catalog.as_deref());
-                        Rendered {
-                            answer: respond(Ok(written), &events),
-                            events,
+                // Made once the write is prepared (its customers numbered), to foresee it.
+                let render = move |write: &Write| -> Render {
+                    let foreseen = events::Foreseen::of(write, &*encoder, &tenant);
+                    Box::new(move |outcome| match outcome {
+                        Ok(written) => {
+                            let events = foreseen
+                                .as_ref()
+                                .and_then(|f| f.events_of(written))
+                                .unwrap_or_else(|| {
+                                    events::of(written, &*encoder, &tenant, catalog.as_deref())
+                                });
+                            Rendered {
+                                answer: respond(Ok(written), &events),
+                                events,
+                            }
                         }
-                    }
-                    Err(refused) => {
-                        let root = FieldPath::root();
-                        let at = refused.item().and_then(|i| items.get(i)).unwrap_or(&root);
-                        Rendered {
-                            answer: respond(Err(Failure::Refused(refused, at)), &[]),
-                            events: Vec::new(),
+                        Err(refused) => {
+                            let root = FieldPath::root();
+                            let at = refused.item().and_then(|i| items.get(i)).unwrap_or(&root);
+                            Rendered {
+                                answer: respond(Err(Failure::Refused(refused, at)), &[]),
+                                events: Vec::new(),
+                            }
                         }
-                    }
-                });
+                    })
+                };
                 return self
                     .execute(caller, claim, write, render, at, is_catalog)
                     .await;
             }
         };
-        self.execute(caller, claim, Write::Refuse, render, at, false)
+        self.execute(caller, claim, Write::Refuse, |_| render, at, false)
             .await
     }
 
@@ -314,11 +323,12 @@ impl Registry {
         caller: &Caller,
         claim: Option<Claim>,
         write: Write,
-        render: Render,
+        render: impl FnOnce(&Write) -> Render,
         at: Timestamp,
         changes_catalog: bool,
     ) -> AppResult<Reply> {
         let write = self.prepare(write).await?;
+        let render = render(&write);
         let ctx = WriteCtx {
             tenant: caller.tenant.clone(),
             actor: caller.actor.clone(),
