@@ -30,7 +30,9 @@ trait Job: Send {
 struct Waiting<T, F> {
     work: F,
     result: Option<Result<T>>,
-    reply: oneshot::Sender<Result<T>>,
+    /// The answer, and the write itself: dropping a write (an import chunk's objects and
+    /// events) was a twentieth of this thread's work, and the waiting task can do it.
+    reply: oneshot::Sender<(Result<T>, F)>,
 }
 
 impl<T, F> Job for Waiting<T, F>
@@ -51,13 +53,18 @@ where
     }
 
     fn finish(self: Box<Self>, committed: std::result::Result<(), String>) {
+        let Waiting {
+            work,
+            result,
+            reply,
+        } = *self;
         let result = match committed {
-            Ok(()) => self
-                .result
-                .unwrap_or_else(|| Err(StoreError::Database("the write did not run".into()))),
+            Ok(()) => {
+                result.unwrap_or_else(|| Err(StoreError::Database("the write did not run".into())))
+            }
             Err(e) => Err(StoreError::Database(e)),
         };
-        let _ = self.reply.send(result);
+        let _ = reply.send((result, work));
     }
 }
 
@@ -104,7 +111,8 @@ impl Writer {
             mpsc::error::TrySendError::Full(_) => StoreError::Busy,
             mpsc::error::TrySendError::Closed(_) => StoreError::WriterGone,
         })?;
-        answer.await.map_err(|_| StoreError::WriterGone)?
+        let (result, _work) = answer.await.map_err(|_| StoreError::WriterGone)?;
+        result
     }
 
     /// Lets queued writes finish, then stops the thread and closes the connection.
