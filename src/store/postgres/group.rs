@@ -214,42 +214,24 @@ impl Drop for Open {
 }
 
 /// Writes the jobs in one transaction and answers them; the jobs to run alone instead,
-/// when the group failed before any was answered.
+/// when the group failed as a whole.
 async fn in_one_transaction(client: Object, jobs: Vec<Job>) -> Vec<Job> {
     let open = Open(Some(client));
-    // What is written apart from how it is answered, which need not be shared.
-    let (writes, ends): (Vec<_>, Vec<_>) = jobs
-        .into_iter()
-        .map(|job| ((job.ctx, job.write), (job.render, job.reply)))
-        .unzip();
-    let settled = match claim_and_insert(&open, &writes).await {
+    let settled = match claim_and_insert(&open, &jobs).await {
         Ok(settled) => settled,
-        Err(e) => {
-            tracing::debug!(error = %e, writes = writes.len(), "a group failed; its writes go alone");
-            open.roll_back().await;
-            let again = writes.into_iter().zip(ends);
-            return again
-                .map(|((ctx, write), (render, reply))| Job {
-                    ctx,
-                    write,
-                    render,
-                    reply,
-                })
-                .collect();
-        }
+        Err(e) => return alone_after(open, e, jobs).await,
     };
     // The answers are made here. They are made again should the group fail as a whole and
     // its writes run alone: a render is free of effects.
-    let mut answered = Vec::with_capacity(writes.len());
+    let mut answered = Vec::with_capacity(jobs.len());
     let mut rendered: Vec<(usize, Rendered)> = Vec::new();
     for (i, settled) in settled.into_iter().enumerate() {
         match settled {
             Settled::Earlier(executed) => answered.push((i, Ok(executed))),
-            Settled::Ran(outcome) => rendered.push((i, (ends[i].0)(&outcome))),
+            Settled::Ran(outcome) => rendered.push((i, (jobs[i].render)(&outcome))),
         }
     }
-    let committed = finish(&open, &writes, &rendered).await;
-    let lost = match committed {
+    let lost = match finish(&open, &jobs, &rendered).await {
         Ok(()) => {
             open.ended();
             None
@@ -257,18 +239,7 @@ async fn in_one_transaction(client: Object, jobs: Vec<Job>) -> Vec<Job> {
         // PostgreSQL answered, so nothing of the group was committed: an event or an
         // answer it could not keep fails its own write alone, not the group.
         Err(e) if e.as_db_error().is_some() => {
-            let e = super::db_error(e);
-            tracing::debug!(error = %e, writes = writes.len(), "a group failed; its writes go alone");
-            open.roll_back().await;
-            let again = writes.into_iter().zip(ends);
-            return again
-                .map(|((ctx, write), (render, reply))| Job {
-                    ctx,
-                    write,
-                    render,
-                    reply,
-                })
-                .collect();
+            return alone_after(open, super::db_error(e), jobs).await;
         }
         // Whether the commit was made is not known: each write's caller is told, and a
         // retry with its key finds out.
@@ -286,7 +257,7 @@ async fn in_one_transaction(client: Object, jobs: Vec<Job>) -> Vec<Job> {
             },
         ));
     }
-    let mut replies: Vec<_> = ends.into_iter().map(|(_, reply)| Some(reply)).collect();
+    let mut replies: Vec<_> = jobs.into_iter().map(|job| Some(job.reply)).collect();
     for (i, executed) in answered {
         if let Some(reply) = replies[i].take() {
             let _ = reply.send(executed);
@@ -295,17 +266,27 @@ async fn in_one_transaction(client: Object, jobs: Vec<Job>) -> Vec<Job> {
     Vec::new()
 }
 
+/// Rolls a failed group back and gives its jobs back, to run alone.
+async fn alone_after(open: Open, e: StoreError, jobs: Vec<Job>) -> Vec<Job> {
+    tracing::debug!(error = %e, writes = jobs.len(), "a group failed; its writes go alone");
+    open.roll_back().await;
+    jobs
+}
+
 type Reply = oneshot::Sender<Result<Executed>>;
 
 /// Begins the transaction, claims every key and inserts every customer, and reads what
 /// each create came to.
-async fn claim_and_insert(open: &Open, writes: &[(WriteCtx, Write)]) -> Result<Vec<Settled>> {
-    let members = writes
+async fn claim_and_insert(open: &Open, jobs: &[Job]) -> Result<Vec<Settled>> {
+    let members = jobs
         .iter()
-        .map(|(ctx, write)| {
-            let customer = grouped::customer(write)
+        .map(|job| {
+            let customer = grouped::customer(&job.write)
                 .ok_or_else(|| StoreError::Database("a write that cannot be grouped".into()))?;
-            Ok(Member { ctx, customer })
+            Ok(Member {
+                ctx: &job.ctx,
+                customer,
+            })
         })
         .collect::<Result<Vec<_>>>()?;
     let columns = grouped::Columns::of(&members)?;
@@ -329,12 +310,12 @@ async fn claim_and_insert(open: &Open, writes: &[(WriteCtx, Write)]) -> Result<V
 /// Records the events, keeps the answers and commits.
 async fn finish(
     open: &Open,
-    writes: &[(WriteCtx, Write)],
+    jobs: &[Job],
     rendered: &[(usize, Rendered)],
 ) -> std::result::Result<(), tokio_postgres::Error> {
     let mut kept = Kept::default();
     for (i, made) in rendered {
-        kept.add(&writes[*i].0, made);
+        kept.add(&jobs[*i].ctx, made);
     }
     let conn = open.conn();
     if kept.is_empty() {
