@@ -88,12 +88,12 @@ impl Foreseen {
                 _ => None,
             }
         }
-        if objects.len() < 2 || !objects.iter().all(|o| unlinked(o).is_some()) {
+        if objects.len() < 2 {
             return None;
         }
-        let created = objects
-            .iter()
-            .filter_map(unlinked)
+        let customers: Vec<_> = objects.iter().map(unlinked).collect::<Option<_>>()?;
+        let created = customers
+            .into_iter()
             .map(|c| Created::new(Record::Customer(c.stored_unlinked()), Vec::new()))
             .collect();
         let written = Written::Created(created);
