@@ -2,8 +2,6 @@
 //! its claim, its row and its history are written — fails alone: nothing of it stays, its
 //! key included, and the writes committed with it are stored whole.
 
-use std::sync::{Arc, Mutex};
-
 use clientele::domain::idempotency::Claim;
 use clientele::domain::outcome::Written;
 use clientele::domain::Kind;
@@ -106,29 +104,23 @@ async fn a_write_that_fails_midway_fails_alone(backend: Backend) {
     mend(&story, backend).await;
     let booms: Vec<_> = ids.iter().filter(|id| id.starts_with("boom")).collect();
     for id in &booms {
-        let (ctx, write, render) = create(&story, id);
-        let seen = Arc::new(Mutex::new(None));
-        let keep = Arc::clone(&seen);
-        let render: Render = Box::new(move |outcome: &Outcome| {
-            *keep.lock().unwrap() = Some(outcome.clone());
-            render(outcome)
-        });
-        let executed = story.store.execute(ctx, write, render).await;
+        let (ctx, write, _) = create(&story, id);
+        let run = run_on(&story.store, ctx, write, answer_for).await;
         assert!(
-            matches!(executed, Ok(Executed::Fresh(_))),
-            "{id}: {executed:?}"
+            matches!(run.executed, Executed::Fresh(_)),
+            "{id}: {:?}",
+            run.executed
         );
-        let outcome = seen.lock().unwrap().take();
         assert!(
-            matches!(outcome, Some(Ok(Written::Created(_)))),
-            "{id}: {outcome:?}"
+            matches!(run.outcome, Some(Ok(Written::Created(_)))),
+            "{id}: {:?}",
+            run.outcome
         );
     }
     let mut all = ids.clone();
     all.sort();
     assert_eq!(stored_ids(&story.all(Kind::Customer).await), all);
-    let seqs: Vec<i64> = story.events().await.iter().map(|e| e.seq).collect();
-    assert_eq!(seqs, (1..=ids.len() as i64).collect::<Vec<_>>());
+    feed_is_gap_free(&story, ids.len()).await;
 }
 
 both_backends!(a_write_that_fails_midway_fails_alone);

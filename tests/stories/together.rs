@@ -24,14 +24,6 @@ fn claim(key: &str, body: &str) -> Claim {
     Claim::new(key.into(), "POST", "/v1/customers", None, body.as_bytes())
 }
 
-/// The feed holds `expected` events, numbered 1, 2, 3… without a gap.
-async fn feed_is_gap_free(story: &Story, expected: usize) {
-    let feed = story.events().await;
-    let seqs: Vec<i64> = feed.iter().map(|e| e.seq).collect();
-    let want: Vec<i64> = (1..=expected as i64).collect();
-    assert_eq!(seqs, want, "{feed:?}");
-}
-
 async fn duplicates_arriving_together_have_one_winner_each(backend: Backend) {
     let story = Story::begin(backend).await;
     story.created(customer("stored")).await;

@@ -223,6 +223,14 @@ impl Story {
     }
 }
 
+/// The feed holds `expected` events, numbered 1, 2, 3… without a gap.
+pub async fn feed_is_gap_free(story: &Story, expected: usize) {
+    let feed = story.events().await;
+    let seqs: Vec<i64> = feed.iter().map(|e| e.seq).collect();
+    let want: Vec<i64> = (1..=expected as i64).collect();
+    assert_eq!(seqs, want, "{feed:?}");
+}
+
 /// Writes that arrive together ([`Store::execute_together`]), each answered by
 /// [`answer_for`]; their runs in the same order.
 pub async fn run_together(store: &Store, writes: Vec<(WriteCtx, Write)>) -> Vec<Run> {
