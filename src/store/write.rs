@@ -41,6 +41,14 @@ pub enum Write {
 }
 
 impl Write {
+    /// The objects the write creates or updates; 0 for a write of another kind.
+    pub fn objects(&self) -> usize {
+        match self {
+            Write::Create(objects) => objects.len(),
+            _ => 0,
+        }
+    }
+
     /// Whether the write stores at most one row and is refused only before writing or by a
     /// conflict that aborts nothing, so a refusal leaves nothing to undo.
     pub fn is_single_write(&self) -> bool {

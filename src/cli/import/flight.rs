@@ -1,6 +1,7 @@
-//! Chunks written beside each other, where the database takes writes at once (PostgreSQL):
-//! while one chunk's transaction is in the database, the next one is planned and sent on
-//! another connection, so neither the database nor the import waits for the other.
+//! Chunks written beside each other: while one chunk's transaction is in the database, the
+//! next one is planned and sent (on another connection on PostgreSQL; on SQLite it waits
+//! for the one writer, and is then committed next), so neither the database nor the import
+//! waits for the other.
 //!
 //! Only chunks that cannot see each other go together: every row a native customer that
 //! names no parent, and no external id in two of them. Whatever order their transactions

@@ -45,8 +45,8 @@ pub struct ImportArgs {
     resume: bool,
     #[arg(long, default_value = "default")]
     tenant: String,
-    /// Rows a transaction (500 on SQLite, 2000 on PostgreSQL). A run that goes on with an
-    /// earlier one must use the same.
+    /// Rows a chunk, each written whole or not at all (500 on SQLite, 2000 on PostgreSQL).
+    /// A run that goes on with an earlier one must use the same.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     chunk: Option<u32>,
 }
@@ -54,15 +54,16 @@ pub struct ImportArgs {
 /// Chunks read ahead of the one being written.
 const READ_AHEAD: usize = 4;
 
-/// What a backend takes best: rows a transaction, and chunks written at once. SQLite has
-/// one writer, so its chunks stay small to let a server's writes in between, one at a
-/// time. PostgreSQL holds no lock a server's writes wait for beyond a chunk's own rows,
-/// and a statement there costs a round trip; two chunks at once keep its backend busy
-/// while the import plans the next.
+/// What a backend takes best: rows a chunk, and chunks written at once. On both, two at
+/// once let the import plan and send a chunk while the one before is written or waits for
+/// its fsync. SQLite has one writer, which commits each chunk of 500 on its own (its
+/// transactions hold 512 rows at most), so its chunks stay small to let a server's writes
+/// in between. PostgreSQL holds no lock a server's writes wait for beyond a chunk's own
+/// rows, and a statement there costs a round trip, so its chunks are bigger.
 fn backend_chunks(backend: &str) -> (u32, usize) {
     match backend {
         "postgres" => (2000, 2),
-        _ => (500, 1),
+        _ => (500, 2),
     }
 }
 

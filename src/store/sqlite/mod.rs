@@ -48,7 +48,14 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0012_number_counter.sql"),
 ];
 const READERS: usize = 4;
-const MAX_BATCH: usize = 256;
+/// What one of the writer's transactions takes at most. The rows bound keeps a commit short
+/// when big writes wait (import chunks, bank batches): an import's next chunk then waits
+/// for a commit of its own, which leaves the file's lock free in between for a server
+/// beside it.
+const WRITER_BOUNDS: writer::Bounds = writer::Bounds {
+    writes: 256,
+    rows: 512,
+};
 
 pub(crate) fn db_error(e: rusqlite::Error) -> StoreError {
     StoreError::Database(e.to_string())
@@ -180,7 +187,7 @@ impl SqliteStore {
             .map_err(|e| StoreError::Database(e.to_string()))??;
         Ok(Self {
             inner: Arc::new(Inner {
-                writer: Writer::start(conn, MAX_BATCH, checkpoints),
+                writer: Writer::start(conn, WRITER_BOUNDS, checkpoints),
                 readers: Readers {
                     path,
                     idle: Mutex::new(Vec::new()),
@@ -204,14 +211,23 @@ impl SqliteStore {
 
     /// Runs one of the shared writes in the writer's next group commit, maybe twice (see
     /// [`writer`]).
-    async fn write<T, F>(&self, mut work: F) -> Result<T>
+    async fn write<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: AsyncFnMut(&SqliteConn<'_>) -> Result<T> + Send + 'static,
+    {
+        self.write_rows(1, work).await
+    }
+
+    /// A write of about `rows` rows.
+    async fn write_rows<T, F>(&self, rows: usize, mut work: F) -> Result<T>
     where
         T: Send + 'static,
         F: AsyncFnMut(&SqliteConn<'_>) -> Result<T> + Send + 'static,
     {
         self.inner
             .writer
-            .run(move |conn| complete(work(&SqliteConn(conn))))
+            .run(rows, move |conn| complete(work(&SqliteConn(conn))))
             .await
     }
 
@@ -382,8 +398,11 @@ impl SqliteStore {
     }
 
     pub async fn execute(&self, ctx: WriteCtx, write: Write, render: Render) -> Result<Executed> {
-        self.write(async move |c| execute::execute(c, &ctx, &write, &render).await)
-            .await
+        let rows = write.objects().max(1);
+        self.write_rows(rows, async move |c| {
+            execute::execute(c, &ctx, &write, &render).await
+        })
+        .await
     }
 
     /// All sent to the writer at once, which commits what waits together.

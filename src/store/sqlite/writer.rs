@@ -25,10 +25,13 @@ trait Job: Send {
     fn run(&mut self, conn: &Connection, alone: bool) -> bool;
     /// Answers the waiting request once its batch is committed (or not).
     fn finish(self: Box<Self>, committed: std::result::Result<(), String>);
+    /// Rows the write stores, as its caller reckons them; what bounds a transaction.
+    fn rows(&self) -> usize;
 }
 
 struct Waiting<T, F> {
     work: F,
+    rows: usize,
     result: Option<Result<T>>,
     /// The answer, and the write itself: dropping a write (an import chunk's objects and
     /// events) was a twentieth of this thread's work, and the waiting task can do it.
@@ -52,11 +55,16 @@ where
         ran
     }
 
+    fn rows(&self) -> usize {
+        self.rows
+    }
+
     fn finish(self: Box<Self>, committed: std::result::Result<(), String>) {
         let Waiting {
             work,
             result,
             reply,
+            ..
         } = *self;
         let result = match committed {
             Ok(()) => {
@@ -78,12 +86,20 @@ pub(super) struct Writer {
     thread: std::sync::Mutex<Option<JoinHandle<()>>>,
 }
 
+/// How much one transaction takes: at most `writes` of the waiting writes, and no more
+/// than `rows` rows between them, unless one write alone has more.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Bounds {
+    pub(super) writes: usize,
+    pub(super) rows: usize,
+}
+
 impl Writer {
-    pub(super) fn start(conn: Connection, max_batch: usize, checkpoints: Checkpoints) -> Self {
-        let (queue, inbox) = mpsc::channel(max_batch * 4);
+    pub(super) fn start(conn: Connection, bounds: Bounds, checkpoints: Checkpoints) -> Self {
+        let (queue, inbox) = mpsc::channel(bounds.writes * 4);
         let thread = std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || write_loop(conn, inbox, max_batch, checkpoints))
+            .spawn(move || write_loop(conn, inbox, bounds, checkpoints))
             .expect("spawning the SQLite writer thread");
         Self {
             queue,
@@ -91,10 +107,10 @@ impl Writer {
         }
     }
 
-    /// Runs `work` in the writer's next transaction and answers once that transaction is
-    /// durable. `work` may run twice (see the module's comment): all it does must be to the
-    /// connection.
-    pub(super) async fn run<T, F>(&self, work: F) -> Result<T>
+    /// Runs `work`, which stores about `rows` rows, in one of the writer's next transactions
+    /// and answers once that transaction is durable. `work` may run twice (see the module's
+    /// comment): all it does must be to the connection.
+    pub(super) async fn run<T, F>(&self, rows: usize, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnMut(&Connection) -> Result<T> + Send + 'static,
@@ -102,6 +118,7 @@ impl Writer {
         let (reply, answer) = oneshot::channel();
         let job = Box::new(Waiting {
             work,
+            rows,
             result: None,
             reply,
         });
@@ -156,22 +173,39 @@ fn in_savepoint<T>(conn: &Connection, work: impl FnOnce(&Connection) -> Result<T
 fn write_loop(
     conn: Connection,
     mut inbox: mpsc::Receiver<Msg>,
-    max_batch: usize,
+    bounds: Bounds,
     checkpoints: Checkpoints,
 ) {
     let mut stop = None;
+    // A write that did not fit in the last batch, first in the next.
+    let mut left: Option<Box<dyn Job>> = None;
     while stop.is_none() {
-        let Some(first) = inbox.blocking_recv() else {
-            break;
+        let first = match left.take() {
+            Some(job) => Msg::Job(job),
+            None => match inbox.blocking_recv() {
+                Some(msg) => msg,
+                None => break,
+            },
         };
-        let mut batch = Vec::with_capacity(max_batch);
+        let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(bounds.writes);
+        let mut rows = 0;
         match first {
-            Msg::Job(job) => batch.push(job),
+            Msg::Job(job) => {
+                rows += job.rows();
+                batch.push(job);
+            }
             Msg::Stop(done) => stop = Some(done),
         }
-        while stop.is_none() && batch.len() < max_batch {
+        while stop.is_none() && batch.len() < bounds.writes {
             match inbox.try_recv() {
-                Ok(Msg::Job(job)) => batch.push(job),
+                Ok(Msg::Job(job)) if rows + job.rows() > bounds.rows => {
+                    left = Some(job);
+                    break;
+                }
+                Ok(Msg::Job(job)) => {
+                    rows += job.rows();
+                    batch.push(job);
+                }
                 Ok(Msg::Stop(done)) => stop = Some(done),
                 Err(_) => break,
             }
@@ -242,4 +276,97 @@ fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>], alone: bool) -> Ran 
         let _ = conn.execute_batch("ROLLBACK");
         e.to_string()
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn start(path: &str, bounds: Bounds) -> Writer {
+        let conn = super::super::open_connection(path, false).unwrap();
+        let own = super::super::open_connection(path, false).unwrap();
+        let checkpoints = Checkpoints::start(&conn, own).unwrap();
+        Writer::start(conn, bounds, checkpoints)
+    }
+
+    /// A write that counts its runs, and fails when `fails`.
+    fn counted(runs: &Arc<AtomicUsize>, fails: bool) -> impl FnMut(&Connection) -> Result<()> {
+        let runs = runs.clone();
+        move |_| {
+            runs.fetch_add(1, Ordering::SeqCst);
+            if fails {
+                Err(StoreError::Database("refused by the test".into()))
+            } else {
+                Ok(())
+            }
+        }
+    }
+
+    /// Whether two writes shared a transaction shows in a failure: a write beside one that
+    /// fails runs again.
+    #[tokio::test]
+    async fn a_transaction_takes_waiting_writes_up_to_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        let writer = Arc::new(start(
+            path.to_str().unwrap(),
+            Bounds {
+                writes: 16,
+                rows: 10,
+            },
+        ));
+        // The first write holds the writer until the others wait in its queue.
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let held = std::sync::Mutex::new(held);
+        let (started, running) = tokio::sync::oneshot::channel::<()>();
+        let mut started = Some(started);
+        let first = {
+            let writer = writer.clone();
+            tokio::spawn(async move {
+                writer
+                    .run(1, move |_| {
+                        if let Some(started) = started.take() {
+                            let _ = started.send(());
+                        }
+                        let _ = held.lock().unwrap().recv();
+                        Ok(())
+                    })
+                    .await
+            })
+        };
+        running.await.unwrap();
+        let (a, b, c) = (
+            Arc::new(AtomicUsize::new(0)),
+            Arc::new(AtomicUsize::new(0)),
+            Arc::new(AtomicUsize::new(0)),
+        );
+        let mut waiting = Vec::new();
+        for (rows, runs, fails) in [(6, &a, false), (6, &b, false), (1, &c, true)] {
+            let sender = writer.clone();
+            let work = counted(runs, fails);
+            waiting.push(tokio::spawn(async move { sender.run(rows, work).await }));
+            // Each reaches the queue before the next is sent.
+            while writer_queued(&writer) < waiting.len() {
+                tokio::task::yield_now().await;
+            }
+        }
+        release.send(()).unwrap();
+        first.await.unwrap().unwrap();
+        let results: Vec<_> = futures_util::future::join_all(waiting).await;
+        let results: Vec<_> = results.into_iter().map(Result::unwrap).collect();
+        assert!(results[0].is_ok() && results[1].is_ok() && results[2].is_err());
+        // 6 + 6 rows is more than 10: the first write went alone, the second with the third.
+        assert_eq!(a.load(Ordering::SeqCst), 1);
+        assert_eq!(b.load(Ordering::SeqCst), 2);
+        assert_eq!(c.load(Ordering::SeqCst), 2);
+        writer.stop().await;
+    }
+
+    /// Writes sent and not yet taken by the writer thread.
+    fn writer_queued(writer: &Writer) -> usize {
+        writer.queue.max_capacity() - writer.queue.capacity()
+    }
 }
