@@ -3,16 +3,19 @@
 
 mod checkpoints;
 mod conn;
+mod open;
+mod outbox;
+mod readers;
 mod writer;
 
 use std::sync::{Arc, Mutex};
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 use tokio::sync::Semaphore;
 
 use super::sql::{
-    catalog_usage, contacts, events, execute, history, idempotency, keys, numbers, objects, relay,
-    sessions, tenants, users, webhooks,
+    catalog_usage, contacts, events, execute, history, idempotency, keys, numbers, objects,
+    sessions, tenants, users,
 };
 use super::{Executed, Render, Result, StoreError, Write, WriteCtx};
 use crate::domain::auth::{KeyInfo, KeyRecord, KnownKey, Role};
@@ -25,28 +28,13 @@ use crate::domain::time::Timestamp;
 use crate::domain::users::{
     NewUser, SessionOpened, SessionOpening, SessionRecord, UserInfo, UserRecord,
 };
-use crate::domain::webhooks::{
-    Cursor, Delivery, DeliveryProgress, NewWebhook, OutboxEvent, Webhook, WebhookChange,
-};
 use crate::domain::Kind;
 use checkpoints::Checkpoints;
 use conn::{complete, SqliteConn};
+use open::{migrate, open_connection};
+use readers::Readers;
 use writer::Writer;
 
-const MIGRATIONS: &[&str] = &[
-    include_str!("migrations/0001_init.sql"),
-    include_str!("migrations/0002_hierarchy.sql"),
-    include_str!("migrations/0003_answer_content_type.sql"),
-    include_str!("migrations/0004_key_lifecycle.sql"),
-    include_str!("migrations/0005_bank.sql"),
-    include_str!("migrations/0006_users.sql"),
-    include_str!("migrations/0007_contacts.sql"),
-    include_str!("migrations/0008_tenant_event_seq.sql"),
-    include_str!("migrations/0009_shared_answer_body.sql"),
-    include_str!("migrations/0010_relay.sql"),
-    include_str!("migrations/0011_first_history_in_row.sql"),
-    include_str!("migrations/0012_number_counter.sql"),
-];
 const READERS: usize = 4;
 /// What one of the writer's transactions takes at most. The rows bound keeps a commit short
 /// when big writes wait (import chunks, bank batches): an import's next chunk then waits
@@ -69,91 +57,6 @@ pub struct SqliteStore {
 struct Inner {
     writer: Writer,
     readers: Readers,
-}
-
-/// Read connections handed out one per query; WAL lets them read while the writer writes.
-struct Readers {
-    path: String,
-    idle: Mutex<Vec<Connection>>,
-    permits: Semaphore,
-}
-
-fn open_connection(path: &str, read_only: bool) -> Result<Connection> {
-    let flags = if read_only {
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
-    } else {
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-    };
-    let conn = Connection::open_with_flags(path, flags).map_err(db_error)?;
-    // Every statement the shared SQL uses stays prepared; rusqlite's default of 16 is fewer
-    // than a create alone runs, and a statement pushed out is parsed again.
-    conn.set_prepared_statement_cache_capacity(256);
-    conn.busy_timeout(std::time::Duration::from_secs(5))
-        .map_err(db_error)?;
-    if !read_only {
-        // WAL lets readers run beside the writer; FULL fsyncs every commit, so a 2xx is durable.
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(db_error)?;
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(db_error)?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(db_error)?;
-        // An insert that writes a row and its indexes and may still fail on a constraint
-        // keeps the pages it changes in a statement journal, to undo itself alone; past
-        // 64 KiB in one write (an import's chunk) SQLite spills that journal to a temp file,
-        // and an import's writer spent a quarter of its time writing it. It only undoes a
-        // statement or savepoint of a live transaction and never recovers a crash, so keeping
-        // it in memory leaves durability as it is.
-        conn.pragma_update(None, "temp_store", "MEMORY")
-            .map_err(db_error)?;
-    }
-    Ok(conn)
-}
-
-fn migrate(conn: &mut Connection) -> Result<()> {
-    let tx = conn
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(|e| StoreError::Migration(e.to_string()))?;
-    let current: i64 = tx
-        .pragma_query_value(None, "user_version", |row| row.get(0))
-        .map_err(|e| StoreError::Migration(e.to_string()))?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-        tx.execute_batch(sql)
-            .map_err(|e| StoreError::Migration(format!("migration {}: {e}", i + 1)))?;
-        tx.pragma_update(None, "user_version", (i + 1) as i64)
-            .map_err(|e| StoreError::Migration(e.to_string()))?;
-    }
-    tx.commit()
-        .map_err(|e| StoreError::Migration(e.to_string()))
-}
-
-impl Readers {
-    async fn read<T, F>(&self, work: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
-    {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| StoreError::WriterGone)?;
-        let idle = self.idle.lock().expect("reader pool lock").pop();
-        let conn = match idle {
-            Some(conn) => conn,
-            None => open_connection(&self.path, true)?,
-        };
-        let (conn, result) = tokio::task::spawn_blocking(move || {
-            let result = work(&conn);
-            (conn, result)
-        })
-        .await
-        .map_err(|e| StoreError::Database(format!("a read panicked: {e}")))?;
-        self.idle.lock().expect("reader pool lock").push(conn);
-        result
-    }
 }
 
 impl SqliteStore {
@@ -456,134 +359,6 @@ impl SqliteStore {
     pub async fn events(&self, tenant: &str, after: i64, limit: usize) -> Result<Vec<Event>> {
         let tenant = tenant.to_owned();
         self.read(async move |c| events::after(c, &tenant, after, limit).await)
-            .await
-    }
-
-    pub async fn relay_newest(&self) -> Result<i64> {
-        self.read(async move |c| relay::newest(c).await).await
-    }
-
-    pub async fn relay_events(&self, after: i64, limit: usize) -> Result<Vec<OutboxEvent>> {
-        self.read(async move |c| relay::since(c, after, limit).await)
-            .await
-    }
-
-    pub async fn ensure_cursor(&self, sink: &str, start: i64, at: Timestamp) -> Result<()> {
-        let sink = sink.to_owned();
-        self.write(async move |c| relay::ensure(c, &sink, start, at).await)
-            .await
-    }
-
-    pub async fn claim_cursor(
-        &self,
-        sink: &str,
-        owner: &str,
-        until: Timestamp,
-        now: Timestamp,
-    ) -> Result<Option<Cursor>> {
-        let (sink, owner) = (sink.to_owned(), owner.to_owned());
-        self.write(async move |c| relay::claim(c, &sink, &owner, until, now).await)
-            .await
-    }
-
-    pub async fn read_cursor(&self, sink: &str) -> Result<Option<Cursor>> {
-        let sink = sink.to_owned();
-        self.read(async move |c| relay::read(c, &sink).await).await
-    }
-
-    pub async fn advance_cursor(
-        &self,
-        sink: &str,
-        owner: &str,
-        cursor: Cursor,
-        until: Timestamp,
-        at: Timestamp,
-    ) -> Result<bool> {
-        let (sink, owner) = (sink.to_owned(), owner.to_owned());
-        self.write(async move |c| relay::advance(c, &sink, &owner, cursor, until, at).await)
-            .await
-    }
-
-    pub async fn release_cursor(&self, sink: &str, owner: &str) -> Result<()> {
-        let (sink, owner) = (sink.to_owned(), owner.to_owned());
-        self.write(async move |c| relay::release(c, &sink, &owner).await)
-            .await
-    }
-
-    pub async fn insert_webhook(&self, new: NewWebhook) -> Result<bool> {
-        self.write(async move |c| webhooks::insert(c, &new).await)
-            .await
-    }
-
-    pub async fn webhooks(&self, tenant: Option<&str>) -> Result<Vec<Webhook>> {
-        let tenant = tenant.map(str::to_owned);
-        self.read(async move |c| match tenant {
-            Some(tenant) => webhooks::of_tenant(c, &tenant).await,
-            None => webhooks::all(c).await,
-        })
-        .await
-    }
-
-    pub async fn webhook(&self, tenant: &str, id: &str) -> Result<Option<Webhook>> {
-        let (tenant, id) = (tenant.to_owned(), id.to_owned());
-        self.read(async move |c| webhooks::one(c, &tenant, &id).await)
-            .await
-    }
-
-    pub async fn update_webhook(
-        &self,
-        tenant: &str,
-        id: &str,
-        change: WebhookChange,
-        at: Timestamp,
-    ) -> Result<Option<Webhook>> {
-        let (tenant, id) = (tenant.to_owned(), id.to_owned());
-        self.write(async move |c| webhooks::update(c, &tenant, &id, &change, at).await)
-            .await
-    }
-
-    pub async fn delete_webhook(&self, tenant: &str, id: &str) -> Result<bool> {
-        let (tenant, id) = (tenant.to_owned(), id.to_owned());
-        self.write(async move |c| webhooks::delete(c, &tenant, &id).await)
-            .await
-    }
-
-    pub async fn replay_webhook(
-        &self,
-        tenant: &str,
-        id: &str,
-        after: i64,
-        at: Timestamp,
-    ) -> Result<Option<Webhook>> {
-        let (tenant, id) = (tenant.to_owned(), id.to_owned());
-        self.write(async move |c| webhooks::replay(c, &tenant, &id, after, at).await)
-            .await
-    }
-
-    pub async fn mark_webhook_failing(&self, id: &str, since: Timestamp) -> Result<()> {
-        let id = id.to_owned();
-        self.write(async move |c| webhooks::mark_failing(c, &id, since).await)
-            .await
-    }
-
-    pub async fn webhook_deliveries(
-        &self,
-        id: &str,
-        before: i64,
-        limit: usize,
-    ) -> Result<Vec<Delivery>> {
-        let id = id.to_owned();
-        self.read(async move |c| webhooks::deliveries(c, &id, before, limit).await)
-            .await
-    }
-
-    pub async fn record_deliveries(&self, progress: DeliveryProgress) -> Result<bool> {
-        self.write(async move |c| webhooks::record_progress(c, &progress).await)
-            .await
-    }
-
-    pub async fn purge_deliveries(&self, before: Timestamp) -> Result<u64> {
-        self.write(async move |c| webhooks::purge_deliveries(c, before).await)
             .await
     }
 
