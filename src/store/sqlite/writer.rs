@@ -164,7 +164,12 @@ fn in_savepoint<T>(conn: &Connection, work: impl FnOnce(&Connection) -> Result<T
     run_cached(conn, "SAVEPOINT job")?;
     let result = unwound(|| work(conn));
     if result.is_err() {
-        run_cached(conn, "ROLLBACK TO job")?;
+        if let Err(e) = run_cached(conn, "ROLLBACK TO job") {
+            // What the write did cannot be undone alone, and must not be committed with the
+            // rest: the whole transaction goes, which the batch sees and answers.
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(e);
+        }
     }
     run_cached(conn, "RELEASE job")?;
     result
@@ -286,8 +291,8 @@ mod tests {
     use super::*;
 
     fn start(path: &str, bounds: Bounds) -> Writer {
-        let conn = super::super::open_connection(path, false).unwrap();
-        let own = super::super::open_connection(path, false).unwrap();
+        let conn = super::super::open::open_connection(path, false).unwrap();
+        let own = super::super::open::open_connection(path, false).unwrap();
         let checkpoints = Checkpoints::start(&conn, own).unwrap();
         Writer::start(conn, bounds, checkpoints)
     }
