@@ -11,7 +11,8 @@
 //! answers, up to the commit) is rolled back and each of its writes runs alone, in a
 //! transaction of its own, so no write is refused for a neighbour's fault. Only a commit
 //! whose fate is not known (the connection lost) fails the whole group. A write whose key
-//! another write of its group claims runs alone after the group, and so replays that answer.
+//! another write of its group claims runs alone after the group and after any of its
+//! writes that went alone, and so replays that answer.
 //!
 //! [`grouped`]: crate::store::sql::grouped
 
@@ -152,7 +153,11 @@ async fn write_group(pool: Pool, jobs: Vec<Job>) {
             jobs
         }
     };
-    each_alone(&pool, alone.into_iter().chain(after)).await;
+    // A key's later writes wait for its first to be answered, as after a group that
+    // committed: run beside it, they would wait on its claim and might answer "in
+    // progress" where a replay is due.
+    each_alone(&pool, alone.into_iter()).await;
+    each_alone(&pool, after.into_iter()).await;
 }
 
 /// The jobs that may go together, and those whose key an earlier one of the group claims.
