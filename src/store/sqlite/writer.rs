@@ -186,21 +186,19 @@ fn write_loop(
     let mut left: Option<Box<dyn Job>> = None;
     while stop.is_none() {
         let first = match left.take() {
-            Some(job) => Msg::Job(job),
+            Some(job) => job,
             None => match inbox.blocking_recv() {
-                Some(msg) => msg,
+                Some(Msg::Job(job)) => job,
+                Some(Msg::Stop(done)) => {
+                    stop = Some(done);
+                    break;
+                }
                 None => break,
             },
         };
-        let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(bounds.writes);
-        let mut rows = 0;
-        match first {
-            Msg::Job(job) => {
-                rows += job.rows();
-                batch.push(job);
-            }
-            Msg::Stop(done) => stop = Some(done),
-        }
+        let mut rows = first.rows();
+        let mut batch = Vec::with_capacity(bounds.writes);
+        batch.push(first);
         while stop.is_none() && batch.len() < bounds.writes {
             match inbox.try_recv() {
                 Ok(Msg::Job(job)) if rows + job.rows() > bounds.rows => {
@@ -214,9 +212,6 @@ fn write_loop(
                 Ok(Msg::Stop(done)) => stop = Some(done),
                 Err(_) => break,
             }
-        }
-        if batch.is_empty() {
-            continue;
         }
         commit_batch(&conn, batch);
         checkpoints.nudge();
