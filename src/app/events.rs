@@ -3,7 +3,7 @@
 use crate::domain::customer::NewCustomer;
 use crate::domain::events::NewEvent;
 use crate::domain::object::NewObject;
-use crate::domain::outcome::{Created, Written};
+use crate::domain::outcome::Written;
 use crate::domain::records::Record;
 use crate::store::Write;
 
@@ -94,7 +94,7 @@ impl Foreseen {
         let customers: Vec<_> = objects.iter().map(unlinked).collect::<Option<_>>()?;
         let created = customers
             .into_iter()
-            .map(|c| Created::new(Record::Customer(c.stored_unlinked()), Vec::new()))
+            .map(NewCustomer::created_unlinked)
             .collect();
         let written = Written::Created(created);
         let events = of(&written, encoder, tenant, None);

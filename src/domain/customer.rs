@@ -9,8 +9,9 @@ use super::errors::FieldErrors;
 use super::kind::Kind;
 use super::number::Numbered;
 use super::object::OnExisting;
+use super::outcome::Created;
 use super::path::Field;
-use super::records::CustomerRecord;
+use super::records::{CustomerRecord, Record};
 use super::reference::Reference;
 use super::time::Timestamp;
 use super::Limits;
@@ -117,9 +118,10 @@ impl NewCustomer {
             && self.number.is_some()
     }
 
-    /// The customer as stored when it [links to nothing](Self::links_nothing).
-    pub fn stored_unlinked(&self) -> CustomerRecord {
-        CustomerRecord {
+    /// What creating the customer comes to when it [links to nothing](Self::links_nothing):
+    /// the customer as stored, with nothing else created for it.
+    pub fn created_unlinked(&self) -> Created {
+        let stored = CustomerRecord {
             common: self.entity.stored(),
             test_customer: self.test_customer,
             parent: None,
@@ -127,7 +129,8 @@ impl NewCustomer {
             bank: self.bank.clone(),
             number: self.number.map(|n| n.number),
             contact: None,
-        }
+        };
+        Created::new(Record::Customer(stored), Vec::new())
     }
 
     /// A customer made from a profile alone, for an account created without an owner.

@@ -14,7 +14,6 @@ use super::super::{attributes_json, bank, Conn, Param};
 use crate::domain::customer::NewCustomer;
 use crate::domain::object::NewObject;
 use crate::domain::outcome::Created;
-use crate::domain::records::Record;
 use crate::store::{Result, WriteCtx};
 
 /// Writes the batch's leading new customers that link to nothing, on SQLite; what it
@@ -40,7 +39,9 @@ pub(crate) async fn create<C: Conn>(
         return Ok(None);
     }
     conn.release().await?;
-    Ok(Some(run.into_iter().map(created).collect()))
+    Ok(Some(
+        run.into_iter().map(NewCustomer::created_unlinked).collect(),
+    ))
 }
 
 /// Whether a stored link awaits one of the run's external ids.
@@ -179,9 +180,4 @@ async fn profiles<C: Conn>(conn: &C, run: &[&NewCustomer]) -> Result<()> {
         conn.query_varying(sql, &params, |_| Ok(())).await?;
     }
     Ok(())
-}
-
-/// The customer as stored, as the per-row path answers it.
-fn created(c: &NewCustomer) -> Created {
-    Created::new(Record::Customer(c.stored_unlinked()), Vec::new())
 }
