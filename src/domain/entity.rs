@@ -116,13 +116,13 @@ pub fn check_text(
 
 /// Checks text the registry stores as the client wrote it (ids, names): its length, and
 /// that it holds no card number.
-pub fn check_free_text(
-    path: impl Into<FieldPath>,
+pub fn check_free_text<P: Into<FieldPath> + Clone>(
+    path: P,
     value: &str,
     max_chars: usize,
     errors: &mut FieldErrors,
 ) {
-    let path = path.into();
+    // The path is only made into a `FieldPath` for a problem: a `Field` clones for free.
     check_text(path.clone(), value, max_chars, errors);
     refuse_card_number(path, value, errors);
 }
@@ -299,13 +299,21 @@ pub fn plan(
             None
         }
     };
-    let mut custom_attributes = profile
-        .map(|p| p.custom_attributes.clone())
-        .unwrap_or_default();
-    if let Some(sent) = &spec.custom_attributes {
-        attributes::check(&Field::CustomAttributes.into(), sent, limits, errors);
-        custom_attributes.extend(sent.clone());
-    }
+    let defaults = profile.map(|p| p.custom_attributes);
+    let custom_attributes = match spec.custom_attributes {
+        Some(sent) => {
+            attributes::check(Field::CustomAttributes, &sent, limits, errors);
+            match defaults {
+                Some(defaults) if !defaults.is_empty() => {
+                    let mut merged = defaults.clone();
+                    merged.extend(sent);
+                    merged
+                }
+                _ => sent,
+            }
+        }
+        None => defaults.cloned().unwrap_or_default(),
+    };
     if errors.len() > before {
         return None;
     }

@@ -142,7 +142,7 @@ pub fn plan_patch(
         entity::check_free_text(Field::CustomName, name, limits.string_chars, &mut errors);
     }
     if let Some(Some(sent)) = &spec.custom_attributes {
-        attributes::check(&Field::CustomAttributes.into(), sent, limits, &mut errors);
+        attributes::check(Field::CustomAttributes, sent, limits, &mut errors);
     }
     let segment = match spec.segment {
         None => None,

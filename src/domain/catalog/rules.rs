@@ -92,7 +92,7 @@ impl Catalog {
             );
         }
         attributes::check(
-            &p.field.clone().and_member("customAttributes"),
+            p.field.clone().and_member("customAttributes"),
             p.attributes,
             limits,
             errors,
