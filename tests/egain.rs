@@ -109,6 +109,17 @@ fn member_names(value: &Value) -> Vec<String> {
     }
 }
 
+/// A customer number may have a few digits: it is cut out where it stands alone, not
+/// from the middle of a secret.
+#[test]
+fn only_whole_ids_are_cut_out() {
+    let ids = ["12".to_owned(), "abc-1".to_owned()];
+    assert_eq!(
+        without_ids(r#"{"n":12,"pin":"0121","id":"abc-1","x":"abc-12"}"#, &ids),
+        r#"{"n":,"pin":"0121","id":"","x":"abc-12"}"#
+    );
+}
+
 /// Neither secret of the seed is in `text`, once the ids and customer numbers are cut out.
 fn assert_no_secret(text: &str, ids: &[String]) {
     let rest = without_ids(text, ids);
