@@ -216,7 +216,9 @@ struct Chunker {
     door: Door,
     rules: LineRules,
     size: usize,
-    seen: HashMap<u128, u64>,
+    /// The first line of each external id, by the first 128 bits of its SHA-256: two
+    /// `u64`s rather than a `u128`, whose 16-byte alignment would pad every entry to 32 bytes.
+    seen: HashMap<[u64; 2], u64>,
     current: Option<Chunk>,
     blank: u64,
     out: mpsc::Sender<Result<Chunk, String>>,
@@ -279,7 +281,8 @@ impl Chunker {
         hash.update([0]);
         hash.update(id.as_bytes());
         let digest = hash.finalize();
-        let key = u128::from_be_bytes(digest[..16].try_into().expect("16 bytes"));
+        let half = |at: usize| u64::from_be_bytes(digest[at..at + 8].try_into().expect("8 bytes"));
+        let key = [half(0), half(8)];
         match self.seen.get(&key) {
             Some(first) => Err(vec![LineError::new(
                 self.door.external_id_field(),
