@@ -75,13 +75,10 @@ async fn requests_past_the_cap_are_refused_at_once(backend: Backend) {
 
 async fn a_request_past_the_timeout_is_ended(backend: Backend) {
     let (app, _dir) = with_limits(backend, "requestTimeoutSecs = 1").await;
-    let started = Instant::now();
+    // Left alone, the poll would answer 200 with an empty page after five seconds: the 503
+    // is the timeout ending it.
     let reply = app.admin.get("/v1/events?wait=5").await;
     reply.problem(503, "UNAVAILABLE");
-    assert!(
-        started.elapsed() < Duration::from_secs(4),
-        "the timeout did not end it"
-    );
     let reply = app
         .admin
         .post("/v1/customers", &customer_body("after"))
