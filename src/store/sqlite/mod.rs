@@ -32,7 +32,7 @@ use crate::domain::Kind;
 use checkpoints::Checkpoints;
 use conn::{complete, SqliteConn};
 use open::{migrate, open_connection};
-use readers::Readers;
+use readers::{list_reach, page_reach, Reach, Readers};
 use writer::Writer;
 
 const READERS: usize = 4;
@@ -100,15 +100,15 @@ impl SqliteStore {
         })
     }
 
-    /// Runs one of the shared reads on a reader connection.
-    async fn read<T, F>(&self, work: F) -> Result<T>
+    /// Runs one of the shared reads on a reader connection, where its [`Reach`] says.
+    async fn read<T, F>(&self, reach: Reach, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: AsyncFnOnce(&SqliteConn<'_>) -> Result<T> + Send + 'static,
     {
         self.inner
             .readers
-            .read(move |conn| complete(work(&SqliteConn(conn))))
+            .read(reach, move |conn| complete(work(&SqliteConn(conn))))
             .await
     }
 
@@ -137,7 +137,9 @@ impl SqliteStore {
     pub async fn ping(&self) -> Result<()> {
         self.inner
             .readers
-            .read(|conn| conn.query_row("SELECT 1", [], |_| Ok(())).map_err(db_error))
+            .read(Reach::Few, |conn| {
+                conn.query_row("SELECT 1", [], |_| Ok(())).map_err(db_error)
+            })
             .await
     }
 
@@ -154,24 +156,29 @@ impl SqliteStore {
 
     pub async fn has_key_with_role(&self, tenant: &str, role: Role) -> Result<bool> {
         let tenant = tenant.to_owned();
-        self.read(async move |c| keys::has_key_with_role(c, &tenant, role).await)
-            .await
+        self.read(Reach::Few, async move |c| {
+            keys::has_key_with_role(c, &tenant, role).await
+        })
+        .await
     }
 
     pub async fn find_key(&self, hash: &str) -> Result<Option<KeyRecord>> {
         let hash = hash.to_owned();
-        self.read(async move |c| keys::find_key(c, &hash).await)
+        self.read(Reach::Few, async move |c| keys::find_key(c, &hash).await)
             .await
     }
 
     pub async fn live_keys(&self) -> Result<Vec<KnownKey>> {
-        self.read(async move |c| keys::live_keys(c).await).await
+        self.read(Reach::Many, async move |c| keys::live_keys(c).await)
+            .await
     }
 
     pub async fn list_keys(&self, tenant: Option<&str>) -> Result<Vec<KeyInfo>> {
         let tenant = tenant.map(str::to_owned);
-        self.read(async move |c| keys::list_keys(c, tenant.as_deref()).await)
-            .await
+        self.read(Reach::Many, async move |c| {
+            keys::list_keys(c, tenant.as_deref()).await
+        })
+        .await
     }
 
     pub async fn revoke_key(&self, id: &str, at: Timestamp) -> Result<Option<KeyInfo>> {
@@ -193,14 +200,16 @@ impl SqliteStore {
 
     pub async fn find_user(&self, name: &str) -> Result<Option<UserRecord>> {
         let name = name.to_owned();
-        self.read(async move |c| users::find_user(c, &name).await)
+        self.read(Reach::Few, async move |c| users::find_user(c, &name).await)
             .await
     }
 
     pub async fn list_users(&self, tenant: Option<&str>) -> Result<Vec<UserInfo>> {
         let tenant = tenant.map(str::to_owned);
-        self.read(async move |c| users::list_users(c, tenant.as_deref()).await)
-            .await
+        self.read(Reach::Many, async move |c| {
+            users::list_users(c, tenant.as_deref()).await
+        })
+        .await
     }
 
     /// The single writer runs each login alone, which makes counting sessions atomic.
@@ -215,8 +224,10 @@ impl SqliteStore {
         live_since: Timestamp,
     ) -> Result<Option<SessionRecord>> {
         let token_hash = token_hash.to_owned();
-        self.read(async move |c| sessions::find_session(c, &token_hash, live_since).await)
-            .await
+        self.read(Reach::Few, async move |c| {
+            sessions::find_session(c, &token_hash, live_since).await
+        })
+        .await
     }
 
     pub async fn touch_session(
@@ -243,7 +254,8 @@ impl SqliteStore {
     }
 
     pub async fn number_key(&self) -> Result<String> {
-        self.read(async move |c| numbers::key(c).await).await
+        self.read(Reach::Few, async move |c| numbers::key(c).await)
+            .await
     }
 
     pub async fn reserve_numbers(&self, count: u64) -> Result<u64> {
@@ -252,8 +264,10 @@ impl SqliteStore {
     }
 
     pub async fn unnumbered_customers(&self, limit: i64) -> Result<Vec<String>> {
-        self.read(async move |c| numbers::unnumbered(c, limit).await)
-            .await
+        self.read(Reach::Many, async move |c| {
+            numbers::unnumbered(c, limit).await
+        })
+        .await
     }
 
     pub async fn set_numbers(&self, numbers: Vec<(String, Numbered)>) -> Result<()> {
@@ -267,8 +281,10 @@ impl SqliteStore {
         number: Numbered,
     ) -> Result<Option<String>> {
         let tenant = tenant.to_owned();
-        self.read(async move |c| contacts::customer_by_number(c, &tenant, number).await)
-            .await
+        self.read(Reach::Few, async move |c| {
+            contacts::customer_by_number(c, &tenant, number).await
+        })
+        .await
     }
 
     pub async fn search_contacts(
@@ -278,26 +294,34 @@ impl SqliteStore {
         limit: i64,
     ) -> Result<Vec<String>> {
         let tenant = tenant.to_owned();
-        self.read(async move |c| contacts::search(c, &tenant, &search, limit).await)
-            .await
+        self.read(Reach::Many, async move |c| {
+            contacts::search(c, &tenant, &search, limit).await
+        })
+        .await
     }
 
     pub async fn catalog_usage(&self, tenant: &str) -> Result<CatalogUsage> {
         let tenant = tenant.to_owned();
-        self.read(async move |c| catalog_usage::usage(c, &tenant).await)
-            .await
+        self.read(Reach::Many, async move |c| {
+            catalog_usage::usage(c, &tenant).await
+        })
+        .await
     }
 
     pub async fn catalog(&self, tenant: &str) -> Result<Option<(i64, String)>> {
         let tenant = tenant.to_owned();
-        self.read(async move |c| tenants::catalog(c, &tenant).await)
-            .await
+        self.read(Reach::Few, async move |c| {
+            tenants::catalog(c, &tenant).await
+        })
+        .await
     }
 
     pub async fn catalog_version(&self, tenant: &str) -> Result<i64> {
         let tenant = tenant.to_owned();
-        self.read(async move |c| tenants::catalog_version(c, &tenant).await)
-            .await
+        self.read(Reach::Few, async move |c| {
+            tenants::catalog_version(c, &tenant).await
+        })
+        .await
     }
 
     pub async fn execute(&self, ctx: WriteCtx, write: Write, render: Render) -> Result<Executed> {
@@ -329,8 +353,10 @@ impl SqliteStore {
 
     pub async fn object(&self, kind: Kind, tenant: &str, id: &str) -> Result<Option<Record>> {
         let (tenant, id) = (tenant.to_owned(), id.to_owned());
-        self.read(async move |c| objects::object(c, kind, &tenant, &id).await)
-            .await
+        self.read(Reach::Few, async move |c| {
+            objects::object(c, kind, &tenant, &id).await
+        })
+        .await
     }
 
     pub async fn objects(
@@ -340,8 +366,10 @@ impl SqliteStore {
         filter: ListFilter,
     ) -> Result<Vec<Record>> {
         let tenant = tenant.to_owned();
-        self.read(async move |c| objects::objects(c, kind, &tenant, &filter).await)
-            .await
+        self.read(list_reach(&filter), async move |c| {
+            objects::objects(c, kind, &tenant, &filter).await
+        })
+        .await
     }
 
     pub async fn history(
@@ -352,14 +380,18 @@ impl SqliteStore {
         which: History,
     ) -> Result<Option<Vec<HistoryEntry>>> {
         let (tenant, id) = (tenant.to_owned(), id.to_owned());
-        self.read(async move |c| history::read(c, kind, &tenant, &id, which).await)
-            .await
+        self.read(Reach::Many, async move |c| {
+            history::read(c, kind, &tenant, &id, which).await
+        })
+        .await
     }
 
     pub async fn events(&self, tenant: &str, after: i64, limit: usize) -> Result<Vec<Event>> {
         let tenant = tenant.to_owned();
-        self.read(async move |c| events::after(c, &tenant, after, limit).await)
-            .await
+        self.read(page_reach(limit), async move |c| {
+            events::after(c, &tenant, after, limit).await
+        })
+        .await
     }
 
     pub async fn purge_idempotency(&self, before: Timestamp) -> Result<u64> {

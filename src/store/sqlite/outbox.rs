@@ -1,6 +1,7 @@
 //! What the relay reads and keeps: the outbox's events, each sink's cursor, the webhooks
 //! and their deliveries.
 
+use super::Reach;
 use super::SqliteStore;
 use crate::domain::time::Timestamp;
 use crate::domain::webhooks::{
@@ -11,12 +12,15 @@ use crate::store::Result;
 
 impl SqliteStore {
     pub async fn relay_newest(&self) -> Result<i64> {
-        self.read(async move |c| relay::newest(c).await).await
+        self.read(Reach::Many, async move |c| relay::newest(c).await)
+            .await
     }
 
     pub async fn relay_events(&self, after: i64, limit: usize) -> Result<Vec<OutboxEvent>> {
-        self.read(async move |c| relay::since(c, after, limit).await)
-            .await
+        self.read(Reach::Many, async move |c| {
+            relay::since(c, after, limit).await
+        })
+        .await
     }
 
     pub async fn ensure_cursor(&self, sink: &str, start: i64, at: Timestamp) -> Result<()> {
@@ -39,7 +43,8 @@ impl SqliteStore {
 
     pub async fn read_cursor(&self, sink: &str) -> Result<Option<Cursor>> {
         let sink = sink.to_owned();
-        self.read(async move |c| relay::read(c, &sink).await).await
+        self.read(Reach::Many, async move |c| relay::read(c, &sink).await)
+            .await
     }
 
     pub async fn advance_cursor(
@@ -68,7 +73,7 @@ impl SqliteStore {
 
     pub async fn webhooks(&self, tenant: Option<&str>) -> Result<Vec<Webhook>> {
         let tenant = tenant.map(str::to_owned);
-        self.read(async move |c| match tenant {
+        self.read(Reach::Many, async move |c| match tenant {
             Some(tenant) => webhooks::of_tenant(c, &tenant).await,
             None => webhooks::all(c).await,
         })
@@ -77,8 +82,10 @@ impl SqliteStore {
 
     pub async fn webhook(&self, tenant: &str, id: &str) -> Result<Option<Webhook>> {
         let (tenant, id) = (tenant.to_owned(), id.to_owned());
-        self.read(async move |c| webhooks::one(c, &tenant, &id).await)
-            .await
+        self.read(Reach::Many, async move |c| {
+            webhooks::one(c, &tenant, &id).await
+        })
+        .await
     }
 
     pub async fn update_webhook(
@@ -124,8 +131,10 @@ impl SqliteStore {
         limit: usize,
     ) -> Result<Vec<Delivery>> {
         let id = id.to_owned();
-        self.read(async move |c| webhooks::deliveries(c, &id, before, limit).await)
-            .await
+        self.read(Reach::Many, async move |c| {
+            webhooks::deliveries(c, &id, before, limit).await
+        })
+        .await
     }
 
     pub async fn record_deliveries(&self, progress: DeliveryProgress) -> Result<bool> {
