@@ -156,7 +156,7 @@ impl SqliteStore {
 
     pub async fn has_key_with_role(&self, tenant: &str, role: Role) -> Result<bool> {
         let tenant = tenant.to_owned();
-        self.read(Reach::Few, async move |c| {
+        self.read(Reach::Many, async move |c| {
             keys::has_key_with_role(c, &tenant, role).await
         })
         .await
