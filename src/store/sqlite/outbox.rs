@@ -12,7 +12,7 @@ use crate::store::Result;
 
 impl SqliteStore {
     pub async fn relay_newest(&self) -> Result<i64> {
-        self.read(Reach::Many, async move |c| relay::newest(c).await)
+        self.read(Reach::Few, async move |c| relay::newest(c).await)
             .await
     }
 
@@ -43,7 +43,7 @@ impl SqliteStore {
 
     pub async fn read_cursor(&self, sink: &str) -> Result<Option<Cursor>> {
         let sink = sink.to_owned();
-        self.read(Reach::Many, async move |c| relay::read(c, &sink).await)
+        self.read(Reach::Few, async move |c| relay::read(c, &sink).await)
             .await
     }
 
@@ -82,7 +82,7 @@ impl SqliteStore {
 
     pub async fn webhook(&self, tenant: &str, id: &str) -> Result<Option<Webhook>> {
         let (tenant, id) = (tenant.to_owned(), id.to_owned());
-        self.read(Reach::Many, async move |c| {
+        self.read(Reach::Few, async move |c| {
             webhooks::one(c, &tenant, &id).await
         })
         .await

@@ -51,7 +51,8 @@ impl Readers {
                 let result = work(&conn);
                 (conn, result)
             }
-            // So does the opening of a connection, which can wait on the database's locks.
+            // A read of many rows runs on a blocking thread, and so does opening a connection,
+            // which can wait on the database's locks.
             idle => {
                 let path = self.path.clone();
                 tokio::task::spawn_blocking(move || {
@@ -74,7 +75,8 @@ impl Readers {
 /// Rows a page may hold and still be read where it is awaited.
 const FEW_ROWS: usize = 10;
 
-/// A few rows of the events index, from the tenant's number on.
+/// A page of `limit` rows read along an index from a key (the tenant's events after a
+/// number, or a listing's first ids).
 pub(super) fn page_reach(limit: usize) -> Reach {
     if limit <= FEW_ROWS {
         Reach::Few
@@ -86,6 +88,7 @@ pub(super) fn page_reach(limit: usize) -> Reach {
 /// A short page of a kind in id order, found through its tenant's index or an external id;
 /// a filter on anything else may walk many rows to fill it.
 pub(super) fn list_reach(filter: &ListFilter) -> Reach {
+    // Named one by one, so that a filter added to listings has to be placed here too.
     let ListFilter {
         external_id: _,
         segment,
@@ -139,6 +142,10 @@ mod tests {
         let unindexed = [
             ListFilter {
                 segment: Some("b2b".into()),
+                ..filter(1)
+            },
+            ListFilter {
+                state: Some(crate::domain::state::State::Active),
                 ..filter(1)
             },
             ListFilter {

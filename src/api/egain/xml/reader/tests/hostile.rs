@@ -31,7 +31,7 @@ fn billion_laughs_is_refused_at_its_doctype() {
         ));
     }
     let xml = format!("<?xml version=\"1.0\"?>{dtd}]><lolz>&lol9;</lolz>");
-    // Refused at the DOCTYPE, before any entity is declared, so nothing is ever expanded.
+    // Refused at the DOCTYPE, before its declarations are read, so nothing is ever expanded.
     assert_eq!(refused(&xml), XmlError::Doctype);
 }
 
